@@ -1,0 +1,1 @@
+"""Recommendations: feed and entry points. The Django-free engine lives in `engine/`."""

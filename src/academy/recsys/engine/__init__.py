@@ -1,0 +1,1 @@
+"""Django-free recommender engine: sources, ranker, re-ranker, evaluation."""

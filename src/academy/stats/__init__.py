@@ -1,0 +1,1 @@
+"""Django-free statistics engine (experiments, insights). Imports no Django."""

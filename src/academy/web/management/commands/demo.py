@@ -1,0 +1,57 @@
+"""`academy demo`: prepare the embedded platform and serve it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from academy.accounts.services import DEMO_PASSWORD, demo_accounts_ensure
+
+
+class Command(BaseCommand):
+    help = "Migrate, create one demo account per role, and serve the app."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare everything, then exit."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(file=self.stdout)
+        steps = [
+            ("Applying database migrations", lambda: call_command("migrate", verbosity=0)),
+            ("Creating demo accounts", demo_accounts_ensure),
+        ]
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            overall = progress.add_task("Preparing the demo", total=len(steps))
+            for description, step in steps:
+                progress.update(overall, description=description)
+                step()
+                progress.advance(overall)
+            progress.update(overall, description="Demo ready")
+
+        table = Table(title="Demo accounts", show_lines=False)
+        table.add_column("Role")
+        table.add_column("E-mail")
+        table.add_column("Password")
+        for role, email in demo_accounts_ensure():
+            table.add_row(str(role.label), email, DEMO_PASSWORD)
+        console.print(table)
+        if options["no_serve"]:
+            return
+        call_command(
+            "serve", host=options["host"], port=options["port"], workers=options["workers"]
+        )

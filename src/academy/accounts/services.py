@@ -176,6 +176,22 @@ def user_sign_up(
     return user
 
 
+def staff_user_create(*, email: str, display_name: str, password: str, role: Role) -> User:
+    """Create an account for a member of the team (editor, analyst, admin) or a test creator."""
+    email = email.strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(
+            _("An account with this e-mail address already exists."),
+            errors={"email": _("This e-mail address is already registered.")},
+        )
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=email, email=email, password=password, display_name=display_name.strip()
+        )
+        user_set_role(user=user, role=role)
+    return user
+
+
 def creator_onboard(
     *, creator: Creator, goals: Sequence[str], niche: str, level: str, now: datetime | None = None
 ) -> Creator:

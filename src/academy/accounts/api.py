@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from academy.accounts.choices import ApiScope
 from academy.accounts.models import ApiKey, Creator
@@ -141,7 +141,7 @@ def creator_get_endpoint(request: HttpRequest, external_id: ExternalId) -> Creat
 )
 def creator_put(
     request: HttpRequest, external_id: ExternalId, payload: CreatorUpsertIn
-) -> tuple[int, CreatorOut]:
+) -> Status[CreatorOut]:
     require_scope(request, ApiScope.CREATORS_WRITE)
     creator, created = creator_upsert(
         external_id=external_id,
@@ -153,7 +153,7 @@ def creator_put(
         birth_year=payload.birth_year,
         personalisation_consent=payload.personalisation_consent,
     )
-    return (201 if created else 200), creator_out(creator)
+    return Status(201 if created else 200, creator_out(creator))
 
 
 @router.get(
@@ -175,14 +175,14 @@ def api_keys_list_endpoint(request: HttpRequest) -> list[ApiKeyOut]:
 )
 def api_key_create_endpoint(
     request: HttpRequest, payload: ApiKeyCreateIn
-) -> tuple[int, ApiKeyCreatedOut]:
+) -> Status[ApiKeyCreatedOut]:
     principal = require_scope(request, ApiScope.ADMIN)
     api_key, raw_key = api_key_create(
         name=payload.name,
         scopes=[scope.value for scope in payload.scopes],
         created_by=principal.user,
     )
-    return 201, ApiKeyCreatedOut(**api_key_out(api_key).model_dump(), key=raw_key)
+    return Status(201, ApiKeyCreatedOut(**api_key_out(api_key).model_dump(), key=raw_key))
 
 
 @router.delete(

@@ -91,7 +91,9 @@ def age_check(*, birth_year: int | None, today: datetime) -> bool:
     if birth_year < 1900 or birth_year > today.year:
         raise ValidationFailed(
             _("Enter a real birth year."),
-            errors={"birth_year": _("Enter a year between 1900 and %(year)s.") % {"year": today.year}},
+            errors={
+                "birth_year": _("Enter a year between 1900 and %(year)s.") % {"year": today.year}
+            },
         )
     youngest, _oldest = age_bounds(birth_year=birth_year, today=today)
     if youngest < MINIMUM_AGE:
@@ -109,7 +111,8 @@ def age_check(*, birth_year: int | None, today: datetime) -> bool:
 def _check_choice(field: str, value: str, allowed: Iterable[str]) -> None:
     if value not in set(allowed):
         raise ValidationFailed(
-            _("%(field)s has a value we do not know: %(value)s.") % {"field": field, "value": value},
+            _("%(field)s has a value we do not know: %(value)s.")
+            % {"field": field, "value": value},
             errors={field: _("Choose one of the offered options.")},
         )
 
@@ -123,6 +126,16 @@ def _normalise_goals(goals: Sequence[str]) -> list[str]:
         _check_choice("goals", goal, Goal.values)
     # Keep the creator's order, drop repeats.
     return list(dict.fromkeys(goals))
+
+
+def _validate_new_password(password: str, *, email: str, display_name: str) -> None:
+    candidate = User(username=email, email=email, display_name=display_name.strip())
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as error:
+        raise ValidationFailed(
+            _("Choose a stronger password."), errors={"password": " ".join(error.messages)}
+        ) from error
 
 
 def user_sign_up(
@@ -146,13 +159,7 @@ def user_sign_up(
             _("An account with this e-mail address already exists. Sign in instead."),
             errors={"email": _("This e-mail address is already registered.")},
         )
-    candidate = User(username=email, email=email, display_name=display_name.strip())
-    try:
-        validate_password(password, user=candidate)
-    except DjangoValidationError as error:
-        raise ValidationFailed(
-            _("Choose a stronger password."), errors={"password": " ".join(error.messages)}
-        ) from error
+    _validate_new_password(password, email=email, display_name=display_name)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -184,6 +191,7 @@ def staff_user_create(*, email: str, display_name: str, password: str, role: Rol
             _("An account with this e-mail address already exists."),
             errors={"email": _("This e-mail address is already registered.")},
         )
+    _validate_new_password(password, email=email, display_name=display_name)
     with transaction.atomic():
         user = User.objects.create_user(
             username=email, email=email, password=password, display_name=display_name.strip()

@@ -38,7 +38,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="academy.accounts.backends.EmailOrUsernameBackend")
             return redirect("accounts:onboarding")
-    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from academy import __version__
 from academy.accounts.api import router as accounts_router
 from academy.core.api_errors import register_problem_handlers
 from academy.core.auth import API_AUTH
+from academy.core.problems import PROBLEM_CONTENT_TYPE
 
-api = NinjaAPI(
+
+class AcademyApi(NinjaAPI):
+    """NinjaAPI whose OpenAPI document says what the API really sends for errors."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                responses.setdefault(
+                    500,
+                    {
+                        "description": "Internal Server Error",
+                        "content": {"application/json": {"schema": PROBLEM_REF}},
+                    },
+                )
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+api = AcademyApi(
     title="Creator Academy API",
     version="1",
     description=(

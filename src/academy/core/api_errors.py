@@ -81,8 +81,10 @@ def register_problem_handlers(api: NinjaAPI) -> None:
                 status=400,
                 title=_("Malformed JSON"),
                 type_slug="malformed-json",
-                detail=_("The request body is not valid JSON: %(reason)s at line %(line)s, "
-                         "column %(column)s.")
+                detail=_(
+                    "The request body is not valid JSON: %(reason)s at line %(line)s, "
+                    "column %(column)s."
+                )
                 % {"reason": cause.msg, "line": cause.lineno, "column": cause.colno},
                 errors=[{"field": "body", "message": cause.msg}],
             )

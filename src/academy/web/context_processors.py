@@ -8,6 +8,6 @@ from academy.web.navigation import navigation_for_user
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    items = navigation_for_user(user=request.user)  # type: ignore[arg-type]
+    items = navigation_for_user(user=request.user)
     current = request.resolver_match.url_name if request.resolver_match else ""
     return {"nav_items": items, "nav_current": current}

@@ -64,7 +64,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in {code for code, _name in settings.LANGUAGES}:
         return render(
-            request, "web/error.html", {"status": 400, "message": _("Unknown language.")}, status=400
+            request,
+            "web/error.html",
+            {"status": 400, "message": _("Unknown language.")},
+            status=400,
         )
     creator = creator_for_user(user=request.user)  # type: ignore[arg-type]
     if creator is not None:
@@ -89,7 +92,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as error:
         return problem_response(
-            request, status=503, detail=_("The database is unreachable: %(error)s") % {"error": error}
+            request,
+            status=503,
+            detail=_("The database is unreachable: %(error)s") % {"error": error},
         )
     if pending:
         names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _b in pending)

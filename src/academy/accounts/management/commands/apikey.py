@@ -43,10 +43,10 @@ class Command(BaseCommand):
                         f"{','.join(api_key.scopes)}\t{state}"
                     )
             elif action == "revoke":
-                api_key = api_key_get(key_id=options["key_id"])
-                if api_key is None:
+                found = api_key_get(key_id=options["key_id"])
+                if found is None:
                     raise CommandError(f"No API key has the id {options['key_id']}.")
-                api_key_revoke(api_key=api_key)
-                self.stdout.write(f"Revoked {api_key.name}.")
+                api_key_revoke(api_key=found)
+                self.stdout.write(f"Revoked {found.name}.")
         except AcademyError as error:
             raise CommandError(error.detail) from error

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any, cast
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout)
-        steps = [
+        console = Console(file=cast(IO[str], self.stdout))
+        steps: list[tuple[str, Callable[[], object]]] = [
             ("Applying database migrations", lambda: call_command("migrate", verbosity=0)),
             ("Creating demo accounts", demo_accounts_ensure),
         ]

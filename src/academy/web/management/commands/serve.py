@@ -6,7 +6,7 @@ import multiprocessing
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from gunicorn.app.base import BaseApplication
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from academy.config.wsgi import application
 

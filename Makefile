@@ -19,7 +19,7 @@ ARTIFACTS ?= test-artifacts
 PYTEST_WORKERS ?= 2
 
 .PHONY: help uv-bin apt-npm install demo serve test lint fmt typecheck contracts deploy-check openapi \
-	test-sqlite test-postgres test-browser fuzz bench system-deps clean
+	test-sqlite test-postgres test-browser fuzz bench system-deps clean messages
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,10 +46,11 @@ install: $(VENV_STAMP) $(ASSETS_STAMP)  ## Python environment from uv.lock and b
 apt-npm:
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm
 
-system-deps:  ## Debian packages the tests need (PostgreSQL, Chromium), only when missing
+system-deps:  ## Debian packages the tests need (PostgreSQL, Chromium, gettext), only when missing
 	@missing=""; \
 	[ -n "$(PG_BINDIR)" ] || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq; \
@@ -116,3 +117,10 @@ bench: install  ## Run every benchmark and rewrite docs/BENCHMARKS.md
 
 clean:  ## Remove the environment, built assets and local data
 	rm -rf .venv node_modules src/academy/web/static/vendor var $(ARTIFACTS)
+
+messages: install  ## Refresh the translation catalogs from the code, then compile them
+	cd src/academy && DJANGO_SETTINGS_MODULE=academy.config.settings.test \
+		$(UV) run --frozen django-admin makemessages -l es -l pt_BR --no-obsolete --no-location \
+		--ignore 'tests/*' --ignore '*/tests/*'
+	cd src/academy && DJANGO_SETTINGS_MODULE=academy.config.settings.test \
+		$(UV) run --frozen django-admin compilemessages

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from academy.accounts.choices import ApiScope, Goal, Level, Niche, Region
@@ -37,7 +38,11 @@ class SignUpForm(ServiceErrorsMixin):
         coerce=int,
         help_text=_("You must be 13 or older. We only keep the year."),
     )
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        # Each language in its own name, as in the footer's switcher.
+        choices=[(code, get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES],
+    )
     region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -111,8 +111,7 @@ def age_check(*, birth_year: int | None, today: datetime) -> bool:
 def _check_choice(field: str, value: str, allowed: Iterable[str]) -> None:
     if value not in set(allowed):
         raise ValidationFailed(
-            _("%(field)s has a value we do not know: %(value)s.")
-            % {"field": field, "value": value},
+            _("“%(value)s” is not one of the options.") % {"value": value},
             errors={field: _("Choose one of the offered options.")},
         )
 

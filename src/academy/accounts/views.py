@@ -100,5 +100,5 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     api_key = get_object_or_404(ApiKey, pk=key_id)
     api_key_revoke(api_key=api_key)
-    messages.success(request, _("The key “%(name)s” is revoked.") % {"name": api_key.name})
+    messages.success(request, _("The key “%(name)s” has been revoked.") % {"name": api_key.name})
     return redirect("accounts:api_keys")

@@ -103,5 +103,7 @@ def database_config(url: str) -> dict[str, object]:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
-        config["CONN_MAX_AGE"] = 0
+        # Keep connections: opening one runs the PRAGMAs above, which costs more than a query.
+        config["CONN_MAX_AGE"] = 600
+        config["CONN_HEALTH_CHECKS"] = True
     return config

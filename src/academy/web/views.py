@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -101,7 +102,11 @@ def readyz(request: HttpRequest) -> HttpResponse:
         return problem_response(
             request,
             status=503,
-            detail=_("%(count)d migrations are not applied: %(names)s. Run 'academy migrate'.")
+            detail=ngettext(
+                "%(count)d migration is not applied: %(names)s. Run 'academy migrate'.",
+                "%(count)d migrations are not applied: %(names)s. Run 'academy migrate'.",
+                len(pending),
+            )
             % {"count": len(pending), "names": names},
         )
     return JsonResponse({"status": "ready", "database": connection.vendor})

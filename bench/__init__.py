@@ -1,0 +1,1 @@
+"""Benchmarks of Creator Academy. `make bench` runs them all and rewrites docs/BENCHMARKS.md."""

@@ -1,0 +1,25 @@
+"""`python -m bench`: run every benchmark, or the ones named, and rewrite docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from bench.common import log
+
+BENCHMARKS = ("api_latency",)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
+    names = parser.parse_args().names or list(BENCHMARKS)
+    for name in names:
+        log(f"== {name}")
+        module = importlib.import_module(f"bench.{name}")
+        module.main()
+    log("Results written to docs/BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.progress import Progress
 
@@ -92,7 +93,10 @@ def _run(load: Load, targets: list[Callable[[], None]]) -> RunResult:
 def saturated_run(host: str, port: int, key: str) -> RunResult:
     load = Load(host, port, key)
     per_client = SATURATED_REQUESTS // CLIENTS
-    return _run(load, [lambda: load.saturated_client(per_client) for _ in range(CLIENTS)])
+    clients: list[Callable[[], None]] = [
+        partial(load.saturated_client, per_client) for _ in range(CLIENTS)
+    ]
+    return _run(load, clients)
 
 
 def paced_run(host: str, port: int, key: str) -> RunResult:
@@ -100,17 +104,11 @@ def paced_run(host: str, port: int, key: str) -> RunResult:
     interval = CLIENTS / PACED_RATE
     per_client = PACED_RATE * PACED_SECONDS // CLIENTS
     start = time.perf_counter() + 0.1
-    return _run(
-        load,
-        [
-            (
-                lambda offset=index * interval / CLIENTS: load.paced_client(
-                    start, interval, offset, per_client
-                )
-            )
-            for index in range(CLIENTS)
-        ],
-    )
+    clients: list[Callable[[], None]] = [
+        partial(load.paced_client, start, interval, index * interval / CLIENTS, per_client)
+        for index in range(CLIENTS)
+    ]
+    return _run(load, clients)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -13,9 +15,13 @@ from academy.core.errors import AcademyError
 
 
 class ServiceErrorsMixin(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def add_service_error(self, error: AcademyError) -> None:
-        if not error.errors:
-            self.add_error(None, error.detail)
+        # The summary at the top is announced (role="alert"); the field messages sit by fields.
+        self.add_error(None, error.detail)
         for field, message in error.errors.items():
             self.add_error(field if field in self.fields else None, message)
 
@@ -45,8 +51,8 @@ class SignUpForm(ServiceErrorsMixin):
     )
     region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         this_year = timezone.now().year
         years = [(str(year), str(year)) for year in range(this_year, 1919, -1)]
         field = self.fields["birth_year"]

@@ -6,7 +6,9 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -98,6 +100,17 @@ def register_problem_handlers(api: NinjaAPI) -> None:
                 errors=[{"field": "body", "message": str(cause.reason)}],
             )
         return problem_response(request, status=error.status_code, detail=str(error))
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        return problem_response(
+            request,
+            status=413,
+            title=_("Payload too large"),
+            type_slug="payload-too-large",
+            detail=_("The request body is larger than %(limit)d bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+        )
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:

@@ -217,3 +217,20 @@ class TestApiKeysApi:
 
     def test_revoking_unknown_key_is_404(self, api_key_client: ClientFactory) -> None:
         assert api_key_client("admin").delete("/api/v1/api-keys/999999").status_code == 404
+
+
+class TestProtocolErrors:
+    def test_wrong_method_is_405_problem_with_allow(self, api_key_client: ClientFactory) -> None:
+        response = api_key_client("feed:read").post("/api/v1/me")
+        assert response.status_code == 405
+        assert "GET" in response["Allow"]
+        assert "POST" in str(problem(response)["detail"])
+
+    def test_oversized_body_is_413_problem(self, api_key_client: ClientFactory) -> None:
+        body = '{"handle": "' + "x" * (3 * 1024 * 1024) + '"}'
+        response = api_key_client("creators:write").put(
+            "/api/v1/creators/big", body, content_type="application/json"
+        )
+        assert response.status_code == 413
+        problem(response)
+        assert not Creator.objects.exists()

@@ -64,6 +64,7 @@ class Environment:
     csrf_trusted_origins: tuple[str, ...]
     email_url: str
     default_from_email: str
+    clock_file: str
 
 
 def _csv(name: str, default: str) -> tuple[str, ...]:
@@ -84,6 +85,7 @@ def read_environment() -> Environment:
         default_from_email=os.environ.get(
             "ACADEMY_FROM_EMAIL", "Creator Academy <academy@localhost>"
         ),
+        clock_file=os.environ.get("ACADEMY_CLOCK_FILE", "").strip(),
     )
 
 

@@ -54,6 +54,14 @@ class Conflict(AcademyError):
     type_slug = "conflict"
 
 
+class Gone(AcademyError):
+    """The thing existed and was retired on purpose (archived content)."""
+
+    status = 410
+    title = "Retired"
+    type_slug = "retired"
+
+
 class PayloadTooLarge(AcademyError):
     status = 413
     title = "Payload too large"

@@ -28,8 +28,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "huey.contrib.djhuey",
     "academy.core",
     "academy.accounts",
+    "academy.catalog",
+    "academy.learning",
     "academy.web",
 ]
 
@@ -153,4 +156,16 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs (academy worker): Huey on SQLite in the data directory by default.
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "academy",
+    "filename": str(DATA_DIR / "jobs.sqlite3"),
+    "immediate": False,
+    "utc": True,
+}
+
+# Tests and demos may freeze "now" by writing an ISO time into this file (core/clock.py).
+ACADEMY_CLOCK_FILE = ENV.clock_file
 CSRF_FAILURE_VIEW = "academy.web.views.csrf_failure"

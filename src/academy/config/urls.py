@@ -16,5 +16,8 @@ urlpatterns = [
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("academy.accounts.urls")),
+    path("studio/", include("academy.catalog.studio_urls")),
+    path("", include("academy.catalog.urls")),
+    path("", include("academy.learning.urls")),
     path("", include("academy.web.urls")),
 ]

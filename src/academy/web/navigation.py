@@ -25,7 +25,7 @@ def navigation_for_user(*, user: User | AnonymousUser) -> list[NavItem]:
         return []
     items = [NavItem("learn", _("Learn"), reverse("web:home"))]
     if user.has_perm("accounts.access_studio"):
-        items.append(NavItem("studio", _("Studio"), reverse("web:studio")))
+        items.append(NavItem("studio", _("Studio"), reverse("studio:dashboard")))
     if user.has_perm("accounts.access_console"):
         items.append(NavItem("console", _("Console"), reverse("web:console")))
     if user.has_perm("accounts.access_admin"):

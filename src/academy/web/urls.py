@@ -7,7 +7,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
-    path("studio/", views.studio, name="studio"),
     path("console/", views.console, name="console"),
     path("operator/", views.operator, name="operator"),
 ]

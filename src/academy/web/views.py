@@ -41,12 +41,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-@permission_required("accounts.access_studio", raise_exception=True)
-@require_GET
-def studio(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/studio.html")
-
-
 @permission_required("accounts.access_console", raise_exception=True)
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:

@@ -104,5 +104,6 @@ class ApiScope(models.TextChoices):
     FLAGS_READ = "flags:read", _("Read feature flags and experiment assignments")
     CREATORS_READ = "creators:read", _("Read creator profiles")
     CREATORS_WRITE = "creators:write", _("Create and update creator profiles")
+    LEARNING_WRITE = "learning:write", _("Record learning on behalf of creators")
     INSIGHTS_READ = "insights:read", _("Read dashboards and metrics")
     ADMIN = "admin", _("Everything, including managing API keys")

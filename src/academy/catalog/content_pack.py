@@ -250,8 +250,16 @@ class _Checker:
         return result
 
 
-def _read(path: Path) -> tuple[dict[str, Any], str]:
-    post = frontmatter.load(str(path))
+def _read(checker: _Checker, path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        post = frontmatter.load(str(path))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        checker.fail(
+            path, f"the front matter is not valid YAML{where}: {getattr(error, 'problem', error)}"
+        )
+        return {}, ""
     return dict(post.metadata), post.content.strip()
 
 
@@ -262,7 +270,11 @@ def _course(checker: _Checker, folder: Path) -> CourseSpec | None:
     if not course_file.exists():
         checker.fail(folder, "has no course.yaml")
         return None
-    data = yaml.safe_load(course_file.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(course_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        checker.fail(course_file, f"is not valid YAML: {error}")
+        return None
     translations: dict[str, TextSpec] = {}
     for language, text in (data.get("translations") or {}).items():
         if language not in LANGUAGES:
@@ -307,7 +319,7 @@ def _course(checker: _Checker, folder: Path) -> CourseSpec | None:
         if original is None:
             checker.fail(path, f"translates a lesson that does not exist: {slug!r}")
             continue
-        data, body = _read(path)
+        data, body = _read(checker, path)
         questions: tuple[QuestionText, ...] = ()
         if original.kind == "quiz":
             texts = checker.question_texts(path, data.get("questions"), with_answers=False)
@@ -339,7 +351,7 @@ def _course(checker: _Checker, folder: Path) -> CourseSpec | None:
 
 
 def _lesson(checker: _Checker, path: Path, course: CourseSpec, slug: str, order: int) -> LessonSpec:
-    data, body = _read(path)
+    data, body = _read(checker, path)
     kind = checker.choice(path, data, "kind", LESSON_KINDS)
     lesson = LessonSpec(
         course_slug=course.slug,
@@ -402,7 +414,7 @@ def _wiki(checker: _Checker, folder: Path) -> list[WikiSpec]:
         if match["lang"]:
             translations.append((path, match["slug"], match["lang"]))
             continue
-        data, body = _read(path)
+        data, body = _read(checker, path)
         reviewed = data.get("last_reviewed")
         if reviewed is not None and not isinstance(reviewed, date):
             checker.fail(path, "'last_reviewed' must be a date (YYYY-MM-DD)")
@@ -427,7 +439,7 @@ def _wiki(checker: _Checker, folder: Path) -> list[WikiSpec]:
         if original is None:
             checker.fail(path, f"translates an article that does not exist: {slug!r}")
             continue
-        data, body = _read(path)
+        data, body = _read(checker, path)
         original.translations[language] = WikiTranslationSpec(
             language=language,
             title=checker.text(path, data, "title"),

@@ -60,17 +60,14 @@ def _published_courses() -> QuerySet[Course]:
     return Course.objects.filter(status=PublishStatus.PUBLISHED).select_related("topic")
 
 
-def _with_texts(queryset: QuerySet[Course]) -> QuerySet[Course]:
+def _with_texts(queryset: QuerySet[Course], *, lesson_texts: bool = False) -> QuerySet[Course]:
+    lessons = Lesson.objects.filter(status=PublishStatus.PUBLISHED).order_by("position")
+    if lesson_texts:
+        lessons = lessons.prefetch_related("texts")
     return queryset.prefetch_related(
         "texts",
         "hashtags",
-        Prefetch(
-            "lessons",
-            queryset=Lesson.objects.filter(status=PublishStatus.PUBLISHED)
-            .order_by("position")
-            .prefetch_related("texts"),
-            to_attr="published_lessons",
-        ),
+        Prefetch("lessons", queryset=lessons, to_attr="published_lessons"),
     )
 
 
@@ -135,7 +132,9 @@ class CourseDetail:
 
 def course_for_reader(*, slug: str, language: str) -> CourseDetail:
     """A published course; archived ones raise Gone so old links explain themselves."""
-    course = _with_texts(Course.objects.filter(slug=slug).select_related("topic")).first()
+    course = _with_texts(
+        Course.objects.filter(slug=slug).select_related("topic"), lesson_texts=True
+    ).first()
     if course is None or course.status in {
         PublishStatus.DRAFT,
         PublishStatus.IN_REVIEW,

@@ -681,3 +681,201 @@ def content_restore(*, item: Item) -> Item:
     item.archived_at = None
     item.save(update_fields=["status", "archived_at", "updated_at"])
     return item
+
+
+# ---------------------------------------------------------------------------------------------
+# Studio edits: one call per editor action, so a page never leaves an item half-written
+
+
+def course_update(
+    *,
+    course: Course,
+    topic: Topic,
+    level: str,
+    title: str,
+    summary: str,
+    hashtags: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    editorial_pick: bool = False,
+) -> Course:
+    """Change a course's settings and its text in the original language together."""
+    _editable(course)
+    if level not in Level.values:
+        raise ValidationFailed(
+            _("“%(value)s” is not one of the options.") % {"value": level},
+            errors={"level": _("Choose one of the offered options.")},
+        )
+    with transaction.atomic():
+        course.topic = topic
+        course.level = level
+        course.regions = [region.upper() for region in regions]
+        course.editorial_pick = editorial_pick
+        course.save(update_fields=["topic", "level", "regions", "editorial_pick", "updated_at"])
+        course.hashtags.set(hashtags_ensure(hashtags))
+        course_text_save(
+            course=course, language=course.original_language, title=title, summary=summary
+        )
+    return course
+
+
+def lessons_reorder(*, course: Course, positions: dict[int, int]) -> None:
+    """Put the course's lessons in the order of ``positions`` (lesson id -> wished position).
+
+    Positions are renumbered 1, 2, 3…; on a tie the lesson the editor moved goes first, so
+    typing "2" for the fourth lesson makes it the second.
+    """
+    _editable(course)
+    lessons = list(course.lessons.order_by("position", "pk"))
+    unknown = set(positions) - {lesson.pk for lesson in lessons}
+    if unknown:
+        raise ValidationFailed(_("Some of these lessons are not in this course."))
+    if any(position < 1 for position in positions.values()):
+        raise ValidationFailed(
+            _("Positions start at 1."), errors={"positions": _("Use 1 or more.")}
+        )
+
+    def wished(lesson: Lesson) -> tuple[int, int, int]:
+        position = positions.get(lesson.pk, lesson.position)
+        return (position, 0 if position != lesson.position else 1, lesson.position)
+
+    with transaction.atomic():
+        for number, lesson in enumerate(sorted(lessons, key=wished), start=1):
+            if lesson.position != number:
+                lesson.position = number
+                lesson.save(update_fields=["position", "updated_at"])
+
+
+def lesson_create_with_questions(
+    *,
+    course: Course,
+    slug: str,
+    kind: str,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    hashtags: Sequence[str] = (),
+    questions: Sequence[QuestionInput] = (),
+    **details: object,
+) -> Lesson:
+    """Create a lesson and, for a quiz, its questions, in one transaction."""
+    with transaction.atomic():
+        lesson = lesson_create(
+            course=course, slug=slug, kind=kind, title=title, summary=summary, body=body,
+            hashtags=hashtags, **details,
+        )  # fmt: skip
+        if kind == LessonKind.QUIZ and questions:
+            quiz_questions_set(lesson=lesson, questions=questions)
+    return lesson
+
+
+def _current_questions(lesson: Lesson) -> list[QuestionInput]:
+    rows = lesson.questions.prefetch_related("texts").order_by("position")
+    current = []
+    for row in rows:
+        text = next(t for t in row.texts.all() if t.language == lesson.original_language)
+        current.append(
+            QuestionInput(text.prompt, list(text.choices), list(row.correct), text.explanation)
+        )
+    return current
+
+
+def lesson_edit(
+    *,
+    lesson: Lesson,
+    title: str,
+    summary: str,
+    body: str,
+    hashtags: Sequence[str] = (),
+    questions: Sequence[QuestionInput] | None = None,
+    **details: object,
+) -> Lesson:
+    """Save a lesson's details, hashtags and original text; replace a quiz's questions only
+    when they changed (replacing them drops their translations)."""
+    with transaction.atomic():
+        lesson_update(lesson=lesson, **details)
+        lesson.hashtags.set(hashtags_ensure(hashtags))
+        lesson_text_save(
+            lesson=lesson, language=lesson.original_language, title=title, summary=summary,
+            body=body,
+        )  # fmt: skip
+        if questions is not None:
+            wanted = [
+                QuestionInput(
+                    q.prompt.strip(),
+                    [choice.strip() for choice in q.choices],
+                    sorted(set(q.correct)),
+                    q.explanation.strip(),
+                )
+                for q in questions
+            ]
+            if wanted != _current_questions(lesson):
+                quiz_questions_set(lesson=lesson, questions=wanted)
+    return lesson
+
+
+def lesson_translation_save(
+    *,
+    lesson: Lesson,
+    language: str,
+    title: str,
+    summary: str,
+    body: str,
+    status: str | None = None,
+    questions: Sequence[QuestionTextInput] | None = None,
+) -> LessonText:
+    """Translate a lesson's text and, for a quiz, its questions, together."""
+    if language == lesson.original_language:
+        raise ValidationFailed(_("This is the original language: edit the lesson instead."))
+    with transaction.atomic():
+        text = lesson_text_save(
+            lesson=lesson, language=language, title=title, summary=summary, body=body,
+            status=status,
+        )  # fmt: skip
+        if questions is not None:
+            quiz_translation_save(lesson=lesson, language=language, questions=questions)
+    return text
+
+
+def wiki_article_update(
+    *,
+    article: WikiArticle,
+    category: str,
+    topic: Topic,
+    owner: User | None,
+    title: str,
+    summary: str,
+    body: str,
+    author: User | None,
+    hashtags: Sequence[str] = (),
+    note: str = "",
+) -> WikiArticle:
+    """Change an article's settings; its text in the original language becomes a new revision
+    when it changed."""
+    _editable(article)
+    if category not in WikiCategory.values:
+        raise ValidationFailed(
+            _("“%(value)s” is not one of the options.") % {"value": category},
+            errors={"category": _("Choose one of the offered options.")},
+        )
+    with transaction.atomic():
+        article.category = category
+        article.topic = topic
+        article.owner = owner
+        article.save(update_fields=["category", "topic", "owner", "updated_at"])
+        article.hashtags.set(hashtags_ensure(hashtags))
+        current = (
+            WikiText.objects.select_related("current")
+            .filter(article=article, language=article.original_language)
+            .first()
+        )
+        unchanged = current is not None and (
+            current.current.title,
+            current.current.summary,
+            current.current.body,
+        ) == (title.strip(), summary.strip(), body.strip())
+        if not unchanged:
+            wiki_revision_save(
+                article=article, language=article.original_language, title=title,
+                summary=summary, body=body, author=author, note=note,
+            )  # fmt: skip
+    return article

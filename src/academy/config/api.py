@@ -8,9 +8,11 @@ from ninja import NinjaAPI
 
 from academy import __version__
 from academy.accounts.api import router as accounts_router
+from academy.catalog.api import router as catalog_router
 from academy.core.api_errors import register_problem_handlers
 from academy.core.auth import API_AUTH
 from academy.core.problems import PROBLEM_CONTENT_TYPE
+from academy.learning.api import router as learning_router
 
 
 class AcademyApi(NinjaAPI):
@@ -53,3 +55,5 @@ api = AcademyApi(
 )
 register_problem_handlers(api)
 api.add_router("/", accounts_router)
+api.add_router("/", catalog_router)
+api.add_router("/", learning_router)

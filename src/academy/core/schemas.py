@@ -23,5 +23,5 @@ class Problem(Schema):
 
 # Declared on every operation so the OpenAPI document (and schemathesis) know the error shapes.
 PROBLEM_RESPONSES: dict[int | frozenset[int], Any] = {
-    frozenset({400, 401, 403, 404, 409, 413, 429}): Problem,
+    frozenset({400, 401, 403, 404, 409, 410, 413, 429}): Problem,
 }

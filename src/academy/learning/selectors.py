@@ -5,13 +5,20 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from django.db.models import Count, Q
 
 from academy.accounts.models import Creator
 from academy.catalog.choices import PublishStatus
 from academy.catalog.models import Course, Lesson
-from academy.catalog.selectors import pick_text
+from academy.catalog.selectors import (
+    CourseCard,
+    CourseDetail,
+    LessonItem,
+    courses_published,
+    pick_text,
+)
 from academy.core import clock
 from academy.learning.models import BadgeAward, Certificate, Enrollment, LessonProgress, WeeklyGoal
 
@@ -190,3 +197,157 @@ def popular_courses(*, language: str, limit: int = 6) -> list[int]:
         .values_list("pk", flat=True)[:limit]
     )
     return list(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for the creator-facing pages (course page, home, achievements, certificate check)
+
+
+LessonState = Literal["done", "in_progress", "not_started"]
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    item: LessonItem
+    state: LessonState
+    percent: int
+
+
+@dataclass(frozen=True)
+class CourseOverview:
+    """A course page as one creator sees it: each lesson's state and where to go next."""
+
+    rows: list[LessonRow]
+    progress: CourseProgress
+    next_lesson: LessonItem | None
+    certificate_code: str | None
+
+
+def course_overview(*, creator: Creator | None, detail: CourseDetail) -> CourseOverview:
+    progress = course_progress(creator=creator, course=detail.card.course)
+    rows = []
+    for item in detail.lessons:
+        lesson_id = item.lesson.pk
+        state: LessonState = "not_started"
+        if lesson_id in progress.completed_lessons:
+            state = "done"
+        elif lesson_id in progress.watch_percent:
+            state = "in_progress"
+        rows.append(LessonRow(item, state, progress.watch_percent.get(lesson_id, 0)))
+    next_lesson = next((row.item for row in rows if row.state != "done"), None)
+    code = None
+    if creator is not None and progress.completed_at is not None:
+        code = certificate_code_for(creator=creator, course=detail.card.course)
+    return CourseOverview(rows, progress, next_lesson, code)
+
+
+def certificate_code_for(*, creator: Creator, course: Course) -> str | None:
+    return (
+        Certificate.objects.filter(creator=creator, course=course)
+        .values_list("code", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class LearningHome:
+    continue_learning: list[NextLesson]
+    new_courses: list[CourseCard]
+    new_this_week: bool  # False: nothing was published in the last 7 days, these are the newest
+    popular: list[CourseCard]
+    streak: Streak
+
+
+def learning_home(
+    *, creator: Creator, language: str, now: datetime | None = None, limit: int = 4
+) -> LearningHome:
+    """What the home page shows a creator; one read of the published catalogue serves it all."""
+    now = now or clock.now()
+    cards = courses_published(language=language)  # newest first
+    week_ago = now - timedelta(days=7)
+    recent = [
+        card
+        for card in cards
+        if card.course.published_at is not None and card.course.published_at >= week_ago
+    ]
+    by_id = {card.course.pk: card for card in cards}
+    popular_ids = popular_courses(language=creator.language, limit=limit)
+    return LearningHome(
+        continue_learning=continue_learning(creator=creator, language=language, limit=limit),
+        new_courses=(recent or cards)[:limit],
+        new_this_week=bool(recent),
+        popular=[by_id[pk] for pk in popular_ids if pk in by_id],
+        streak=streak_for(creator=creator, now=now),
+    )
+
+
+@dataclass(frozen=True)
+class EarnedBadge:
+    course: Course
+    course_title: str
+    awarded_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateItem:
+    code: str
+    course_title: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class Achievements:
+    streak: Streak
+    badges: list[EarnedBadge]
+    certificates: list[CertificateItem]
+
+
+def _course_title(course: Course, language: str) -> str:
+    text, _loc = pick_text(course.texts.all(), language=language, original=course.original_language)
+    return text.title
+
+
+def achievements_for(
+    *, creator: Creator, language: str, now: datetime | None = None
+) -> Achievements:
+    badges = [
+        EarnedBadge(award.course, _course_title(award.course, language), award.awarded_at)
+        for award in badges_for(creator=creator)
+    ]
+    rows = (
+        Certificate.objects.filter(creator=creator)
+        .select_related("course")
+        .prefetch_related("course__texts")
+        .order_by("-issued_at")
+    )
+    certificates = [
+        CertificateItem(row.code, _course_title(row.course, language), row.issued_at)
+        for row in rows
+    ]
+    return Achievements(
+        streak=streak_for(creator=creator, now=now), badges=badges, certificates=certificates
+    )
+
+
+@dataclass(frozen=True)
+class PublicCertificate:
+    """What anyone may see of a certificate: nothing about the holder beyond the printed name."""
+
+    code: str
+    holder_name: str
+    course_title: str
+    course_slug: str
+    issued_at: datetime
+
+
+def certificate_for_reader(*, code: str, language: str) -> PublicCertificate | None:
+    certificate = certificate_get(code=code)
+    if certificate is None:
+        return None
+    return PublicCertificate(
+        code=certificate.code,
+        holder_name=certificate.holder_name,
+        course_title=_course_title(certificate.course, language),
+        course_slug=certificate.course.slug,
+        issued_at=certificate.issued_at,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import IO, Any, cast
 
@@ -12,10 +14,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from academy.accounts.services import DEMO_PASSWORD, demo_accounts_ensure
+from academy.catalog.content_pack import load_pack
+from academy.catalog.loader import content_pack_load
 
 
 class Command(BaseCommand):
-    help = "Migrate, create one demo account per role, and serve the app."
+    help = "Migrate, create demo accounts, load the content pack, and serve with a worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -30,6 +34,7 @@ class Command(BaseCommand):
         steps: list[tuple[str, Callable[[], object]]] = [
             ("Applying database migrations", lambda: call_command("migrate", verbosity=0)),
             ("Creating demo accounts", demo_accounts_ensure),
+            ("Loading the content pack", lambda: content_pack_load(pack=load_pack())),
         ]
         with Progress(
             SpinnerColumn(),
@@ -53,6 +58,12 @@ class Command(BaseCommand):
         console.print(table)
         if options["no_serve"]:
             return
-        call_command(
-            "serve", host=options["host"], port=options["port"], workers=options["workers"]
-        )
+        # The worker publishes scheduled content (and later compacts events, trains models).
+        worker = subprocess.Popen([sys.executable, "-m", "academy.cli", "worker"])
+        try:
+            call_command(
+                "serve", host=options["host"], port=options["port"], workers=options["workers"]
+            )
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)

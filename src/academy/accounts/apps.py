@@ -17,3 +17,10 @@ class AccountsConfig(AppConfig):
         # Role groups are defined in code (roles.py); keep the database in step after every
         # migrate, including the test database.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="academy.accounts.roles")
+        from academy.accounts import privacy
+        from academy.privacy.registry import register_store
+
+        # Last: erasing the profile removes the creator every other store refers to.
+        register_store(
+            name="accounts", export=privacy.export_creator, erase=privacy.erase_creator, order=1000
+        )

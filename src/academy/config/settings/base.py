@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "academy.accounts",
     "academy.catalog",
     "academy.learning",
+    "academy.privacy",
     "academy.web",
 ]
 

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -130,6 +131,8 @@ def server_environment(data_dir: Path) -> dict[str, str]:
         ACADEMY_DEBUG="0",
         DJANGO_SETTINGS_MODULE="academy.config.settings.base",
         PYTHONUNBUFFERED="1",
+        # The platform clock (core/clock.py): the system time until a test writes a time here.
+        ACADEMY_CLOCK_FILE=str(data_dir / "clock.txt"),
     )
     return env
 
@@ -177,6 +180,22 @@ class LiveServer:
                 f"{result.stdout}{result.stderr}"
             )
         return result.stdout
+
+    @property
+    def clock_file(self) -> Path:
+        return Path(self.env["ACADEMY_CLOCK_FILE"])
+
+    def set_clock(self, when: datetime | None) -> None:
+        """Make ``when`` "now" for the server and every `academy` command; None: real time.
+
+        Journeys move time this way instead of sleeping (see academy.core.clock).
+        """
+        if when is None:
+            self.clock_file.unlink(missing_ok=True)
+            return
+        if when.tzinfo is None:
+            raise ValueError("the clock needs an aware datetime")
+        self.clock_file.write_text(when.isoformat(), encoding="utf-8")
 
     def create_user(self, *, email: str, name: str, role: str, password: str) -> None:
         """A staff account (editor, analyst, admin) made the way an operator makes one."""
@@ -276,6 +295,13 @@ def academy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
         if server.log_path.exists():
             ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(server.log_path, ARTIFACTS_DIR / "browser-server.log")
+
+
+@pytest.fixture
+def server_clock(academy_server: LiveServer) -> Iterator[Callable[[datetime | None], None]]:
+    """Set the server's clock; it is back on real time after the test, whatever happened."""
+    yield academy_server.set_clock
+    academy_server.set_clock(None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_new_creator_signs_up_in_spanish_onboards_and_is_greeted(
     expect(main.get_by_text(in_spanish("Food and cooking"))).to_be_visible()
 
     nav = page.get_by_role("navigation", name=in_spanish("Main"))
-    expect(nav.get_by_role("link", name=in_spanish("Learn"), exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name=in_spanish("Home"), exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name=in_spanish("My learning"), exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name=STUDIO_LINK)).to_have_count(0)
     expect(page.get_by_role("link", name=STUDIO_LINK)).to_have_count(0)
     screenshot(page, "04-home")

@@ -14,7 +14,13 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from academy.accounts.models import User
-from academy.catalog.choices import LessonKind, Level, PublishStatus, TranslationStatus
+from academy.catalog.choices import (
+    LessonKind,
+    Level,
+    PublishStatus,
+    TranslationStatus,
+    WikiCategory,
+)
 from academy.catalog.markdown import internal_links
 from academy.catalog.models import (
     Course,
@@ -755,9 +761,10 @@ def lesson_create_with_questions(
     body: str = "",
     hashtags: Sequence[str] = (),
     questions: Sequence[QuestionInput] = (),
-    **details: object,
+    **details: Any,
 ) -> Lesson:
     """Create a lesson and, for a quiz, its questions, in one transaction."""
+    _check_links(body)
     with transaction.atomic():
         lesson = lesson_create(
             course=course, slug=slug, kind=kind, title=title, summary=summary, body=body,
@@ -787,7 +794,7 @@ def lesson_edit(
     body: str,
     hashtags: Sequence[str] = (),
     questions: Sequence[QuestionInput] | None = None,
-    **details: object,
+    **details: Any,
 ) -> Lesson:
     """Save a lesson's details, hashtags and original text; replace a quiz's questions only
     when they changed (replacing them drops their translations)."""

@@ -10,7 +10,7 @@ from typing import Literal
 from django.db.models import Count, Q
 
 from academy.accounts.models import Creator
-from academy.catalog.choices import PublishStatus
+from academy.catalog.choices import LessonKind, PublishStatus
 from academy.catalog.models import Course, Lesson
 from academy.catalog.selectors import (
     CourseCard,
@@ -212,6 +212,21 @@ class LessonRow:
     state: LessonState
     percent: int
 
+    @property
+    def minutes(self) -> int | None:
+        return lesson_minutes(self.item.lesson)
+
+
+def lesson_minutes(lesson: Lesson) -> int | None:
+    """How long a lesson takes, in whole minutes (a video's seconds rounded up)."""
+    if lesson.kind == LessonKind.VIDEO and lesson.duration_seconds:
+        return -(-lesson.duration_seconds // 60)
+    if lesson.kind == LessonKind.ARTICLE:
+        return lesson.reading_minutes
+    if lesson.kind == LessonKind.LIVE:
+        return lesson.duration_minutes
+    return None
+
 
 @dataclass(frozen=True)
 class CourseOverview:
@@ -261,22 +276,33 @@ class LearningHome:
 def learning_home(
     *, creator: Creator, language: str, now: datetime | None = None, limit: int = 4
 ) -> LearningHome:
-    """What the home page shows a creator; one read of the published catalogue serves it all."""
+    """What the home page shows a creator; one read of the published catalogue serves it all.
+
+    Courses the creator already takes are left out of the suggestions, and a course shown as
+    new is not repeated under popular.
+    """
     now = now or clock.now()
-    cards = courses_published(language=language)  # newest first
+    enrolled = set(Enrollment.objects.filter(creator=creator).values_list("course_id", flat=True))
+    cards = [
+        card for card in courses_published(language=language) if card.course.pk not in enrolled
+    ]  # newest first
     week_ago = now - timedelta(days=7)
     recent = [
         card
         for card in cards
         if card.course.published_at is not None and card.course.published_at >= week_ago
     ]
-    by_id = {card.course.pk: card for card in cards}
-    popular_ids = popular_courses(language=creator.language, limit=limit)
+    new_courses = (recent or cards)[:limit]
+    shown = {card.course.pk for card in new_courses}
+    by_id = {card.course.pk: card for card in cards if card.course.pk not in shown}
+    popular_ids = popular_courses(
+        language=creator.language, limit=limit + len(enrolled) + len(shown)
+    )
     return LearningHome(
         continue_learning=continue_learning(creator=creator, language=language, limit=limit),
-        new_courses=(recent or cards)[:limit],
+        new_courses=new_courses,
         new_this_week=bool(recent),
-        popular=[by_id[pk] for pk in popular_ids if pk in by_id],
+        popular=[by_id[pk] for pk in popular_ids if pk in by_id][:limit],
         streak=streak_for(creator=creator, now=now),
     )
 

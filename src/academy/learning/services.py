@@ -184,9 +184,11 @@ def _course_completion_check(creator: Creator, course: Course, now: datetime) ->
 
 
 def _holder_name(creator: Creator) -> str:
-    if creator.user is not None:
-        return creator.user.name_for_greeting
-    return creator.handle or creator.external_id
+    """The name printed on a public certificate: never the e-mail address or an internal id."""
+    user = creator.user
+    if user is not None and (user.display_name or user.first_name):
+        return user.display_name or user.get_full_name()
+    return creator.handle or _("Creator Academy learner")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from academy.accounts.models import User
 from academy.accounts.selectors import creator_for_user
 from academy.accounts.services import creator_set_language
 from academy.core.problems import problem_response, wants_problem_json
+from academy.learning.selectors import learning_home
 
 
 @require_GET
@@ -37,6 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "creator": creator,
         "creator_goals": [Goal(goal).label for goal in creator.goals] if creator else [],
         "creator_niche": Niche(creator.niche).label if creator and creator.niche else "",
+        "learning": (
+            learning_home(creator=creator, language=request.LANGUAGE_CODE) if creator else None
+        ),
     }
     return render(request, "web/home.html", context)
 

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from django.test import override_settings
 
 from academy.catalog.choices import PublishStatus, TranslationStatus
 from academy.catalog.models import Hashtag, WikiRevision
@@ -35,25 +32,12 @@ from academy.catalog.tests.factories import (
     publish,
 )
 from academy.core.errors import Conflict, Gone, NotFound, ValidationFailed
+from academy.core.tests.helpers import SetTime
 
 pytestmark = pytest.mark.django_db
 
 
-SetTime = Callable[[datetime], datetime]
-
-
-@pytest.fixture
-def frozen_clock(tmp_path: Path) -> Iterator[SetTime]:
-    """Freeze the platform clock; returns a setter to move it."""
-    clock_file = tmp_path / "clock"
-
-    def set_time(when: datetime) -> datetime:
-        clock_file.write_text(when.isoformat())
-        return when
-
-    set_time(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
-    with override_settings(ACADEMY_CLOCK_FILE=str(clock_file)):
-        yield set_time
+CLOCK_START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 class TestHashtags:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from html import unescape
-from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from academy.accounts.choices import Role
@@ -36,24 +34,12 @@ from academy.catalog.tests.factories import (
     make_published_course,
     make_wiki,
 )
+from academy.core.tests.helpers import SetTime, visible_text
 
 pytestmark = pytest.mark.django_db
 
-SetTime = Callable[[datetime], datetime]
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen_clock(tmp_path: Path) -> Iterator[SetTime]:
-    clock_file = tmp_path / "clock"
-
-    def set_time(when: datetime) -> datetime:
-        clock_file.write_text(when.isoformat())
-        return when
-
-    set_time(NOW)
-    with override_settings(ACADEMY_CLOCK_FILE=str(clock_file)):
-        yield set_time
+CLOCK_START = NOW
 
 
 @pytest.fixture
@@ -72,8 +58,7 @@ def html(response: object) -> str:
 
 
 def text_of(response: object) -> str:
-    """The page's text with tags removed and whitespace collapsed, as a reader would see it."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html(response))).split())
+    return visible_text(html(response))
 
 
 def messages_of(response: object) -> str:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from academy.accounts.choices import Role
 from academy.accounts.models import User
 from academy.accounts.tests.factories import make_creator_user, make_staff_user
 from academy.catalog.choices import TranslationStatus
-from academy.catalog.models import Course, Lesson
+from academy.catalog.models import Lesson
 from academy.catalog.services import (
     content_archive,
     course_text_save,
@@ -31,25 +29,14 @@ from academy.catalog.tests.factories import (
     publish,
     topic,
 )
+from academy.core.tests.helpers import SetTime, lessons_of, signed_in
+from academy.core.tests.helpers import visible_text as text_of
 from academy.learning.models import Certificate, Enrollment, LessonProgress
 from academy.learning.services import lesson_complete, lesson_progress_record
 
 pytestmark = pytest.mark.django_db
 
-SetTime = Callable[[datetime], datetime]
-
-
-@pytest.fixture
-def frozen_clock(tmp_path: Path) -> Iterator[SetTime]:
-    clock_file = tmp_path / "clock"
-
-    def set_time(when: datetime) -> datetime:
-        clock_file.write_text(when.isoformat())
-        return when
-
-    set_time(datetime(2029, 12, 1, 9, 0, tzinfo=UTC))
-    with override_settings(ACADEMY_CLOCK_FILE=str(clock_file)):
-        yield set_time
+CLOCK_START = datetime(2029, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -57,23 +44,8 @@ def creator_user() -> User:
     return make_creator_user(display_name="Maya")
 
 
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def lessons_of(course: Course) -> dict[str, Lesson]:
-    return {lesson.kind: lesson for lesson in course.lessons.order_by("position")}
-
-
 def lesson_url(lesson: Lesson) -> str:
     return f"/learn/{lesson.course.slug}/{lesson.slug}/"
-
-
-def text_of(html: str) -> str:
-    """The page's visible words, tags removed and whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 class TestCourseCatalogue:

@@ -7,10 +7,11 @@ import pytest
 from academy.accounts.models import Creator
 from academy.accounts.tests.factories import make_creator_user
 from academy.catalog.choices import PublishStatus
-from academy.catalog.models import Course, Lesson
+from academy.catalog.models import Course
 from academy.catalog.services import content_archive
 from academy.catalog.tests.factories import make_published_course
 from academy.core.errors import NotFound, ValidationFailed
+from academy.core.tests.helpers import lessons_of
 from academy.learning.models import BadgeAward, Certificate, Enrollment, QuizAttempt
 from academy.learning.selectors import continue_learning, course_progress, streak_for
 from academy.learning.services import (
@@ -28,10 +29,6 @@ MONDAY = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def creator() -> Creator:
     return make_creator_user().creator
-
-
-def lessons_of(course: Course) -> dict[str, Lesson]:
-    return {lesson.kind: lesson for lesson in course.lessons.order_by("position")}
 
 
 class TestProgress:

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from academy.accounts.choices import Role
 from academy.accounts.models import User
 from academy.accounts.tests.factories import make_creator_user, make_staff_user
-from academy.catalog.models import Course, Lesson
+from academy.catalog.models import Lesson
 from academy.catalog.services import content_archive
 from academy.catalog.tests.factories import make_published_course
+from academy.core.tests.helpers import SetTime, lessons_of, signed_in
+from academy.core.tests.helpers import visible_text as text_of
 from academy.learning.models import Certificate, Enrollment, LessonProgress, QuizAttempt, WeeklyGoal
 from academy.learning.services import enrollment_ensure, lesson_complete, lesson_start
 
 pytestmark = pytest.mark.django_db
 
-SetTime = Callable[[datetime], datetime]
+CLOCK_START = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 WRONG = {"q1": "1", "q2": ["0"]}
 RIGHT = {"q1": "0", "q2": ["0", "2"]}
-
-
-@pytest.fixture
-def frozen_clock(tmp_path: Path) -> Iterator[SetTime]:
-    clock_file = tmp_path / "clock"
-
-    def set_time(when: datetime) -> datetime:
-        clock_file.write_text(when.isoformat())
-        return when
-
-    set_time(datetime(2026, 11, 16, 12, 0, tzinfo=UTC))
-    with override_settings(ACADEMY_CLOCK_FILE=str(clock_file)):
-        yield set_time
 
 
 @pytest.fixture
@@ -45,22 +31,8 @@ def creator_user() -> User:
     return make_creator_user(display_name="Maya Rivera")
 
 
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def lessons_of(course: Course) -> dict[str, Lesson]:
-    return {lesson.kind: lesson for lesson in course.lessons.order_by("position")}
-
-
 def url(lesson: Lesson, action: str = "") -> str:
     return f"/learn/{lesson.course.slug}/{lesson.slug}/{action + '/' if action else ''}"
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 class TestEnrol:

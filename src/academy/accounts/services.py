@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,6 +27,7 @@ from academy.accounts.choices import (
 from academy.accounts.models import ApiKey, Creator, User
 from academy.accounts.roles import ROLE_PERMISSIONS
 from academy.core.errors import Conflict, ValidationFailed
+from academy.core.validation import require_choice, require_language
 
 MINIMUM_AGE = 13
 ADULT_AGE = 18
@@ -108,21 +108,9 @@ def age_check(*, birth_year: int | None, today: datetime) -> bool:
 # Creators
 
 
-def _check_choice(field: str, value: str, allowed: Iterable[str]) -> None:
-    if value not in set(allowed):
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": value},
-            errors={field: _("Choose one of the offered options.")},
-        )
-
-
-def _language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
 def _normalise_goals(goals: Sequence[str]) -> list[str]:
     for goal in goals:
-        _check_choice("goals", goal, Goal.values)
+        require_choice("goals", goal, Goal.values)
     # Keep the creator's order, drop repeats.
     return list(dict.fromkeys(goals))
 
@@ -151,8 +139,8 @@ def user_sign_up(
     now = now or timezone.now()
     email = email.strip()
     is_minor = age_check(birth_year=birth_year, today=now)
-    _check_choice("language", language, _language_codes())
-    _check_choice("region", region, Region.values)
+    require_language(language)
+    require_choice("region", region, Region.values)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
             _("An account with this e-mail address already exists. Sign in instead."),
@@ -208,8 +196,8 @@ def creator_onboard(
             _("Pick at least one goal."), errors={"goals": _("Pick at least one goal.")}
         )
     creator.goals = _normalise_goals(goals)
-    _check_choice("niche", niche, Niche.values)
-    _check_choice("level", level, Level.values)
+    require_choice("niche", niche, Niche.values)
+    require_choice("level", level, Level.values)
     creator.niche = niche
     creator.level = level
     creator.onboarded_at = creator.onboarded_at or now or timezone.now()
@@ -218,7 +206,7 @@ def creator_onboard(
 
 
 def creator_set_language(*, creator: Creator, language: str) -> Creator:
-    _check_choice("language", language, _language_codes())
+    require_language(language)
     if creator.language != language:
         creator.language = language
         creator.save(update_fields=["language", "updated_at"])
@@ -241,9 +229,9 @@ def creator_upsert(
     now = now or timezone.now()
     is_minor = age_check(birth_year=birth_year, today=now) if birth_year is not None else False
     if niche:
-        _check_choice("niche", niche, Niche.values)
-    _check_choice("region", region, Region.values)
-    _check_choice("language", language, _language_codes())
+        require_choice("niche", niche, Niche.values)
+    require_choice("region", region, Region.values)
+    require_language(language)
     values = {
         "handle": handle,
         "niche": niche,

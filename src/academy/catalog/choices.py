@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from academy.accounts.choices import Level
+
+__all__ = ["LessonKind", "Level", "PublishStatus", "TranslationStatus", "WikiCategory"]
+
 
 class PublishStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -23,12 +27,6 @@ class LessonKind(models.TextChoices):
     ARTICLE = "article", _("Article")
     QUIZ = "quiz", _("Quiz")
     LIVE = "live", _("Live class")
-
-
-class Level(models.TextChoices):
-    BEGINNER = "beginner", _("Beginner")
-    INTERMEDIATE = "intermediate", _("Intermediate")
-    ADVANCED = "advanced", _("Advanced")
 
 
 class WikiCategory(models.TextChoices):

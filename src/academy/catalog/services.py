@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
@@ -37,6 +36,7 @@ from academy.catalog.models import (
 )
 from academy.core import clock
 from academy.core.errors import Conflict, NotFound, ValidationFailed
+from academy.core.validation import require_choice, require_language
 
 Item = TypeVar("Item", Course, Lesson, WikiArticle)
 MAX_HASHTAG_LENGTH = 100
@@ -76,12 +76,7 @@ def hashtags_ensure(names: Iterable[str]) -> list[Hashtag]:
 
 
 def _language(language: str) -> str:
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": language},
-            errors={"language": _("Choose one of the offered options.")},
-        )
-    return language
+    return require_language(language)
 
 
 def _required(field: str, value: str) -> str:
@@ -114,11 +109,7 @@ def course_create(
     regions: Sequence[str] = (),
     editorial_pick: bool = False,
 ) -> Course:
-    if level not in Level.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": level},
-            errors={"level": _("Choose one of the offered options.")},
-        )
+    require_choice("level", level, Level.values)
     if Course.objects.filter(slug=slug).exists():
         raise Conflict(
             _("A course already uses the address %(slug)s.") % {"slug": slug},
@@ -161,12 +152,7 @@ def course_text_save(
 
 
 def _translation_status(status: str) -> str:
-    if status not in TranslationStatus.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": status},
-            errors={"status": _("Choose one of the offered options.")},
-        )
-    return status
+    return require_choice("status", status, TranslationStatus.values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,11 +182,7 @@ def lesson_create(
     """Create a lesson in the course's original language. ``details`` are kind-specific fields
     (video_url, duration_seconds, reading_minutes, pass_mark, starts_at, timezone, …)."""
     _editable(course)
-    if kind not in LessonKind.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": kind},
-            errors={"kind": _("Choose one of the offered options.")},
-        )
+    require_choice("kind", kind, LessonKind.values)
     if Lesson.objects.filter(course=course, slug=slug).exists():
         raise Conflict(
             _("This course already has a lesson at the address %(slug)s.") % {"slug": slug},
@@ -706,11 +688,7 @@ def course_update(
 ) -> Course:
     """Change a course's settings and its text in the original language together."""
     _editable(course)
-    if level not in Level.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": level},
-            errors={"level": _("Choose one of the offered options.")},
-        )
+    require_choice("level", level, Level.values)
     with transaction.atomic():
         course.topic = topic
         course.level = level
@@ -859,11 +837,7 @@ def wiki_article_update(
     """Change an article's settings; its text in the original language becomes a new revision
     when it changed."""
     _editable(article)
-    if category not in WikiCategory.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not one of the options.") % {"value": category},
-            errors={"category": _("Choose one of the offered options.")},
-        )
+    require_choice("category", category, WikiCategory.values)
     with transaction.atomic():
         article.category = category
         article.topic = topic

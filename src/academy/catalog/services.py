@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,6 +89,26 @@ def _required(field: str, value: str) -> str:
     return value.strip()
 
 
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Addresses the site's own routes use: /studio/…/new/ creates, /learn/<course>/enrol/ enrols.
+RESERVED_SLUGS = frozenset({"new", "enrol"})
+
+
+def _slug(slug: str) -> str:
+    if not SLUG.match(slug):
+        raise ValidationFailed(
+            _("An address uses lowercase letters, digits and single hyphens only: %(slug)s.")
+            % {"slug": slug},
+            errors={"slug": _("Use lowercase letters, digits and single hyphens only.")},
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("“%(slug)s” is taken by the site itself: choose another address.") % {"slug": slug},
+            errors={"slug": _("Choose another address.")},
+        )
+    return slug
+
+
 def _editable(item: Course | Lesson | WikiArticle) -> None:
     if item.status == PublishStatus.ARCHIVED:
         raise Conflict(_("This item is archived. Restore it to a draft before editing it."))
@@ -109,6 +130,7 @@ def course_create(
     regions: Sequence[str] = (),
     editorial_pick: bool = False,
 ) -> Course:
+    _slug(slug)
     require_choice("level", level, Level.values)
     if Course.objects.filter(slug=slug).exists():
         raise Conflict(
@@ -181,6 +203,7 @@ def lesson_create(
 ) -> Lesson:
     """Create a lesson in the course's original language. ``details`` are kind-specific fields
     (video_url, duration_seconds, reading_minutes, pass_mark, starts_at, timezone, …)."""
+    _slug(slug)
     _editable(course)
     require_choice("kind", kind, LessonKind.values)
     if Lesson.objects.filter(course=course, slug=slug).exists():
@@ -402,6 +425,7 @@ def wiki_article_create(
     owner: User | None = None,
     hashtags: Sequence[str] = (),
 ) -> WikiArticle:
+    _slug(slug)
     if WikiArticle.objects.filter(slug=slug).exists():
         raise Conflict(
             _("A wiki article already uses the address %(slug)s.") % {"slug": slug},

@@ -43,10 +43,6 @@ SLUG_HELP = _("Lowercase letters, digits and hyphens; it becomes the address and
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Use lowercase letters, digits and single hyphens only.")
 )
-# ".../new/" is the address of Studio's "create" pages, so no item may be called "new".
-not_new_validator = RegexValidator(
-    r"^new$", _("“new” is taken by Studio itself: choose another address."), inverse_match=True
-)
 
 
 @functools.cache
@@ -168,7 +164,7 @@ class CourseForm(ServiceErrorsMixin):
     slug = forms.CharField(
         label=_("Address (slug)"),
         max_length=80,
-        validators=[slug_validator, not_new_validator],
+        validators=[slug_validator],
         help_text=SLUG_HELP,
     )
     title = forms.CharField(label=_("Title"), max_length=160)
@@ -345,7 +341,7 @@ class LessonForm(ServiceErrorsMixin):
     slug = forms.CharField(
         label=_("Address (slug)"),
         max_length=80,
-        validators=[slug_validator, not_new_validator],
+        validators=[slug_validator],
         help_text=SLUG_HELP,
     )
     title = forms.CharField(label=_("Title"), max_length=160)
@@ -690,7 +686,7 @@ class WikiForm(ServiceErrorsMixin):
     slug = forms.CharField(
         label=_("Address (slug)"),
         max_length=80,
-        validators=[slug_validator, not_new_validator],
+        validators=[slug_validator],
         help_text=SLUG_HELP,
     )
     title = forms.CharField(label=_("Title"), max_length=160)

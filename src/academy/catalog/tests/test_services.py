@@ -252,3 +252,16 @@ class TestWiki:
         content_archive(item=article)
         with pytest.raises(Gone):
             wiki_article_for_reader(slug=article.slug, language="en")
+
+
+class TestAddresses:
+    @pytest.mark.parametrize("slug", ["new", "enrol", "Has Caps", "two--hyphens", "-edge"])
+    def test_reserved_or_malformed_slugs_are_refused(self, slug: str) -> None:
+        with pytest.raises(ValidationFailed) as raised:
+            make_course(slug=slug)
+        assert "slug" in raised.value.errors
+        course = make_course()
+        with pytest.raises(ValidationFailed):
+            make_lesson(course=course, slug=slug)
+        with pytest.raises(ValidationFailed):
+            make_wiki(slug=slug)

@@ -242,7 +242,7 @@ class TestCourses:
         assert "Use lowercase letters, digits and single hyphens only." in html(response)
         response = studio.post("/studio/courses/new/", {**data, "slug": "new"})
         assert response.status_code == 400
-        assert "“new” is taken by Studio itself" in html(response)
+        assert "“new” is taken by the site itself" in html(response)
         assert Course.objects.count() == 1
 
     def test_a_hashtag_with_a_space_is_refused_and_nothing_is_saved(self, studio: Client) -> None:

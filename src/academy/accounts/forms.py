@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -12,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.accounts.choices import ApiScope, Goal, Level, Niche, Region
 from academy.core.errors import AcademyError
+
+
+@functools.cache
+def time_zone_names() -> list[str]:
+    """IANA zones people pick from (Area/City), plus UTC."""
+    names = {
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    }
+    return ["UTC", *sorted(names)]
 
 
 class ServiceErrorsMixin(forms.Form):
@@ -82,3 +95,36 @@ class ApiKeyCreateForm(ServiceErrorsMixin):
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
     )
+
+
+class ProfileForm(ServiceErrorsMixin):
+    display_name = forms.CharField(label=_("Your name"), max_length=80)
+    handle = forms.CharField(
+        label=_("Your creator handle"),
+        max_length=40,
+        required=False,
+        help_text=_("As it appears on your videos, without the @."),
+    )
+    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[(code, get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES],
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Your weekly learning streak follows your weeks, Monday to Sunday."),
+    )
+    personalisation_consent = forms.BooleanField(
+        label=_("Personalise what the Academy shows me"),
+        required=False,
+        help_text=_(
+            "Uses your answers and what you learn to pick lessons for you. Turn it off for the "
+            "same suggestions everyone gets."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["timezone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name.replace("_", " ")) for name in time_zone_names()]

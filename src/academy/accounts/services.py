@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -252,6 +253,53 @@ def creator_upsert(
                 setattr(creator, field, value)
             creator.save(update_fields=[*values, "updated_at"])
     return creator, created
+
+
+def creator_profile_update(
+    *,
+    creator: Creator,
+    display_name: str,
+    handle: str,
+    region: str,
+    language: str,
+    timezone_name: str,
+    personalisation_consent: bool,
+) -> Creator:
+    """The fields a creator edits themselves; follower counts belong to the host app."""
+    display_name = _required_text("display_name", display_name)
+    require_choice("region", region, Region.values)
+    require_language(language)
+    try:
+        zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationFailed(
+            _("“%(value)s” is not a time zone we know.") % {"value": timezone_name},
+            errors={"timezone": _("Choose your time zone from the list.")},
+        ) from error
+    with transaction.atomic():
+        creator.handle = handle.strip()[:40]
+        creator.region = region
+        creator.language = language
+        creator.timezone = timezone_name
+        creator.personalisation_consent = personalisation_consent
+        creator.save(
+            update_fields=[
+                "handle", "region", "language", "timezone", "personalisation_consent", "updated_at",
+            ]
+        )  # fmt: skip
+        user = creator.user
+        if user is not None and user.display_name != display_name:
+            user.display_name = display_name
+            user.save(update_fields=["display_name"])
+    return creator
+
+
+def _required_text(field: str, value: str) -> str:
+    if not value.strip():
+        raise ValidationFailed(
+            _("Fill in every required field."), errors={field: _("This field is required.")}
+        )
+    return value.strip()
 
 
 def creator_set_personalisation(*, creator: Creator, enabled: bool) -> Creator:

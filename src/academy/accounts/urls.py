@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("onboarding/", views.onboarding, name="onboarding"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/my-data.json", views.data_export, name="data_export"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -6,16 +6,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from academy.accounts.forms import ApiKeyCreateForm, OnboardingForm, SignUpForm
+from academy.accounts.forms import ApiKeyCreateForm, OnboardingForm, ProfileForm, SignUpForm
 from academy.accounts.models import ApiKey, User
 from academy.accounts.selectors import api_keys_list, creator_for_user
-from academy.accounts.services import api_key_create, api_key_revoke, creator_onboard, user_sign_up
+from academy.accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    creator_onboard,
+    creator_profile_update,
+    user_sign_up,
+)
 from academy.core.errors import AcademyError
+from academy.privacy.services import creator_export
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,6 +76,62 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/onboarding.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    creator = creator_for_user(user=request.user)
+    if creator is None:
+        return redirect("web:home")
+    initial = {
+        "display_name": request.user.display_name,
+        "handle": creator.handle,
+        "region": creator.region,
+        "language": creator.language,
+        "timezone": creator.timezone,
+        "personalisation_consent": creator.personalisation_consent,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            creator_profile_update(
+                creator=creator,
+                display_name=form.cleaned_data["display_name"],
+                handle=form.cleaned_data["handle"],
+                region=form.cleaned_data["region"],
+                language=form.cleaned_data["language"],
+                timezone_name=form.cleaned_data["timezone"],
+                personalisation_consent=form.cleaned_data["personalisation_consent"],
+            )
+        except AcademyError as error:
+            form.add_service_error(error)
+        else:
+            translation.activate(creator.language)
+            messages.success(request, _("Your profile is saved."))
+            return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "creator": creator},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Download everything the platform holds about the signed-in creator, as JSON."""
+    assert isinstance(request.user, User)
+    creator = creator_for_user(user=request.user)
+    if creator is None:
+        return redirect("web:home")
+    response = JsonResponse(
+        creator_export(creator=creator), json_dumps_params={"indent": 2, "default": str}
+    )
+    response["Content-Disposition"] = 'attachment; filename="creator-academy-my-data.json"'
+    return response
 
 
 @permission_required("accounts.manage_api_keys", raise_exception=True)

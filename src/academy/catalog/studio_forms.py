@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from academy.accounts.choices import Region
-from academy.accounts.forms import ServiceErrorsMixin
+from academy.accounts.forms import ServiceErrorsMixin, time_zone_names
 from academy.accounts.models import User
 from academy.catalog.choices import (
     LessonKind,
@@ -43,17 +42,6 @@ SLUG_HELP = _("Lowercase letters, digits and hyphens; it becomes the address and
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Use lowercase letters, digits and single hyphens only.")
 )
-
-
-@functools.cache
-def time_zone_names() -> list[str]:
-    """IANA zones people pick from (Area/City), plus UTC."""
-    names = {
-        name
-        for name in zoneinfo.available_timezones()
-        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
-    }
-    return ["UTC", *sorted(names)]
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -50,6 +50,14 @@ def navigation_for_user(*, user: User | AnonymousUser) -> list[NavItem]:
                 frozenset({"learning:achievements"}),
             )
         )
+        items.append(
+            NavItem(
+                "profile",
+                _("Profile"),
+                reverse("accounts:profile"),
+                frozenset({"accounts:profile", "accounts:onboarding"}),
+            )
+        )
     if user.has_perm("accounts.access_studio"):
         items.append(NavItem("studio", _("Studio"), reverse("studio:dashboard")))
     if user.has_perm("accounts.access_console"):

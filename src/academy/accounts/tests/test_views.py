@@ -133,3 +133,48 @@ class TestApiKeyPage:
             == 403
         )
         assert not ApiKey.objects.exists()
+
+
+class TestProfile:
+    def test_creator_edits_profile_and_language_follows(self, client: Client) -> None:
+        user = make_creator_user(display_name="Lina", language="en")
+        client.force_login(user)
+        assert client.get("/accounts/profile/").status_code == 200
+        response = client.post(
+            "/accounts/profile/",
+            {
+                "display_name": "Lina M.",
+                "handle": "lina.cooks",
+                "region": "BR",
+                "language": "pt-br",
+                "timezone": "America/Sao_Paulo",
+            },
+        )
+        assert response.status_code == 302
+        user.refresh_from_db()
+        user.creator.refresh_from_db()
+        assert user.display_name == "Lina M."
+        assert (user.creator.timezone, user.creator.language) == ("America/Sao_Paulo", "pt-br")
+        # An unchecked box is an explicit "no".
+        assert user.creator.personalisation_consent is False
+        assert '<html lang="pt-br">' in client.get("/accounts/profile/").content.decode()
+
+    def test_unknown_time_zone_is_400_and_nothing_changes(self, client: Client) -> None:
+        user = make_creator_user()
+        client.force_login(user)
+        response = client.post(
+            "/accounts/profile/",
+            {"display_name": "X", "region": "US", "language": "en", "timezone": "Mars/Olympus"},
+        )
+        assert response.status_code == 400
+        user.creator.refresh_from_db()
+        assert user.creator.timezone == "UTC"
+
+    def test_data_export_downloads_every_store(self, client: Client) -> None:
+        user = make_creator_user(display_name="Rui")
+        client.force_login(user)
+        response = client.get("/accounts/profile/my-data.json")
+        assert response["Content-Disposition"].startswith("attachment")
+        body = response.json()
+        assert body["stores"]["accounts"]["account"]["display_name"] == "Rui"
+        assert "learning" in body["stores"]

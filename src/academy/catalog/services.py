@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from academy.accounts.models import User
@@ -83,7 +84,7 @@ def _language(language: str) -> str:
 def _required(field: str, value: str) -> str:
     if not value.strip():
         raise ValidationFailed(
-            _("%(field)s is required.") % {"field": field.capitalize()},
+            _("A required field is empty."),
             errors={field: _("This field is required.")},
         )
     return value.strip()
@@ -536,7 +537,10 @@ def translation_set_status(
     """Move one language version through draft → in review → published."""
     _translation_status(status)
     if not _texts_of(item).filter(language=language).update(status=status):
-        raise NotFound(_("There is no %(language)s version yet.") % {"language": language})
+        raise NotFound(
+            _("There is no version in “%(language)s” yet.")
+            % {"language": get_language_info(language)["name_translated"]}
+        )
 
 
 # ---------------------------------------------------------------------------------------------

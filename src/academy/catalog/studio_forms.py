@@ -429,7 +429,7 @@ class QuizLessonForm(LessonForm):
     body_help = _("A sentence or two shown before the questions.")
 
     pass_mark = forms.IntegerField(
-        label=_("Pass mark (% of correct answers)"), min_value=1, max_value=100, initial=70
+        label=_("Pass mark (percentage of correct answers)"), min_value=1, max_value=100, initial=70
     )
     questions_text = forms.CharField(
         label=_("Questions"),

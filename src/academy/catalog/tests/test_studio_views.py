@@ -608,7 +608,7 @@ class TestTranslations:
             "/studio/courses/c1/translate/pt-br/", {"form": "status", "status": "draft"}
         )
         assert response.status_code == 404
-        assert "There is no pt-br version yet." in alert_of(response)
+        assert "There is no version in “Brazilian Portuguese” yet." in alert_of(response)
 
     def test_the_original_language_and_unknown_languages_have_no_translate_page(
         self, studio: Client

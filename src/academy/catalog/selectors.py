@@ -255,8 +255,10 @@ def _wiki_texts() -> Any:
 
 
 def wiki_published(*, language: str, category: str | None = None) -> list[WikiCard]:
-    queryset = WikiArticle.objects.filter(status=PublishStatus.PUBLISHED).prefetch_related(
-        _wiki_texts()
+    queryset = (
+        WikiArticle.objects.filter(status=PublishStatus.PUBLISHED)
+        .select_related("topic")
+        .prefetch_related(_wiki_texts())
     )
     if category:
         queryset = queryset.filter(category=category)

@@ -95,6 +95,16 @@ class TestLessons:
 
 
 class TestWiki:
+    def test_list_has_constant_queries(
+        self, reader: Client, django_assert_num_queries: DjangoAssertNumQueries
+    ) -> None:
+        for number in range(6):
+            publish(make_wiki(slug=f"article-{number}"))
+        # session, user, creator, role (auth); then articles, texts with their revisions
+        with django_assert_num_queries(6):
+            response = reader.get("/api/v1/wiki?language=es")
+        assert len(response.json()) == 6
+
     def test_list_by_category_and_detail(self, reader: Client) -> None:
         publish(make_wiki(slug="what-is-a-hook"))
         make_wiki(slug="unpublished")

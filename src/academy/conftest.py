@@ -37,3 +37,11 @@ def frozen_clock(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Set
     set_time(getattr(request.module, "CLOCK_START", datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
     with override_settings(ACADEMY_CLOCK_FILE=str(clock_file)):
         yield set_time
+
+
+@pytest.fixture
+def events_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh event store for one test (the capture log writes under it)."""
+    directory = tmp_path / "events"
+    with override_settings(ACADEMY_EVENTS_DIR=directory):
+        yield directory

@@ -12,6 +12,7 @@ from academy.catalog.api import router as catalog_router
 from academy.core.api_errors import register_problem_handlers
 from academy.core.auth import API_AUTH
 from academy.core.problems import PROBLEM_CONTENT_TYPE
+from academy.events.api import router as events_router
 from academy.learning.api import router as learning_router
 
 
@@ -57,3 +58,4 @@ register_problem_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", learning_router)
+api.add_router("/", events_router)

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from academy.catalog.choices import LessonKind, PublishStatus
 from academy.catalog.models import Course, Lesson
 from academy.core import clock
 from academy.core.errors import NotFound, ValidationFailed
+from academy.events import taxonomy
+from academy.events.services import server_event, track_event
 from academy.learning.models import (
     BadgeAward,
     Certificate,
@@ -41,10 +44,27 @@ def enrollment_ensure(
     if course.status != PublishStatus.PUBLISHED:
         raise NotFound(_("This course is not available."))
     now = now or clock.now()
-    enrollment, _created = Enrollment.objects.get_or_create(
+    enrollment, created = Enrollment.objects.get_or_create(
         creator=creator, course=course, defaults={"enrolled_at": now, "last_activity_at": now}
     )
+    if created:
+        _track(taxonomy.Enroll, creator, "course", course.slug)
     return enrollment
+
+
+def _track(
+    event_type: type[taxonomy.Event], creator: Creator, kind: str, item: str, **properties: Any
+) -> None:
+    track_event(
+        server_event(
+            event_type,
+            creator_id=creator.external_id,
+            item_kind=kind,
+            item_id=item,
+            context=taxonomy.Context(region=creator.region, language=creator.language),
+            properties=properties,
+        )
+    )
 
 
 def _touch(creator: Creator, lesson: Lesson, now: datetime) -> Enrollment:
@@ -56,9 +76,11 @@ def _touch(creator: Creator, lesson: Lesson, now: datetime) -> Enrollment:
 
 
 def _progress_row(creator: Creator, lesson: Lesson, now: datetime) -> LessonProgress:
-    row, _created = LessonProgress.objects.select_for_update().get_or_create(
+    row, created = LessonProgress.objects.select_for_update().get_or_create(
         creator=creator, lesson=lesson, defaults={"started_at": now, "updated_at": now}
     )
+    if created:
+        _track(taxonomy.LessonStart, creator, "lesson", str(lesson.pk))
     return row
 
 
@@ -146,6 +168,7 @@ def _complete(
     row.completed_at = now
     row.updated_at = now
     row.save(update_fields=["completed_at", "watch_percent", "updated_at"])
+    _track(taxonomy.LessonComplete, creator, "lesson", str(lesson.pk))
     course_completed = _course_completion_check(creator, lesson.course, now)
     return ProgressResult(progress=row, lesson_completed=True, course_completed=course_completed)
 
@@ -170,6 +193,7 @@ def _course_completion_check(creator: Creator, course: Course, now: datetime) ->
     try:
         with transaction.atomic():
             BadgeAward.objects.create(creator=creator, course=course, awarded_at=now)
+            _track(taxonomy.BadgeEarned, creator, "course", course.slug)
             Certificate.objects.create(
                 creator=creator,
                 course=course,
@@ -256,6 +280,7 @@ def quiz_submit(
             score=score,
             passed=passed,
         )
+        _track(taxonomy.QuizSubmit, creator, "lesson", str(lesson.pk), score=score, passed=passed)
         row = _progress_row(creator, lesson, now)
         result = ProgressResult(progress=row, lesson_completed=False, course_completed=False)
         if passed and row.completed_at is None:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "academy.catalog",
     "academy.learning",
     "academy.privacy",
+    "academy.events",
     "academy.web",
 ]
 
@@ -166,6 +167,9 @@ HUEY = {
     "immediate": False,
     "utc": True,
 }
+
+# Events: the capture log and (later) the Parquet lake live here.
+ACADEMY_EVENTS_DIR = DATA_DIR / "events"
 
 # Tests and demos may freeze "now" by writing an ISO time into this file (core/clock.py).
 ACADEMY_CLOCK_FILE = ENV.clock_file

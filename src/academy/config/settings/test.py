@@ -1,6 +1,12 @@
 """Settings for the test suite: fast hashing, in-memory mail, the same database engines."""
 
+import tempfile
+from pathlib import Path
+
 from academy.config.settings.base import *  # noqa: F403
+
+# Tests never write events into the developer's data directory; fixtures narrow it per test.
+ACADEMY_EVENTS_DIR = Path(tempfile.mkdtemp(prefix="academy-test-events-"))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import transaction
 
 from academy.accounts.models import Creator
 from academy.accounts.tests.factories import make_creator_user
@@ -12,6 +16,7 @@ from academy.catalog.services import content_archive
 from academy.catalog.tests.factories import make_published_course
 from academy.core.errors import NotFound, ValidationFailed
 from academy.core.tests.helpers import lessons_of
+from academy.events.capture import read_segment
 from academy.learning.models import BadgeAward, Certificate, Enrollment, QuizAttempt
 from academy.learning.selectors import continue_learning, course_progress, streak_for
 from academy.learning.services import (
@@ -170,3 +175,45 @@ class TestStreaks:
     def test_goal_bounds(self, creator: Creator) -> None:
         with pytest.raises(ValidationFailed):
             weekly_goal_set(creator=creator, lessons_per_week=0)
+
+
+class TestServerSideEvents:
+    def test_learning_is_tracked_once_the_transaction_commits(
+        self,
+        creator: Creator,
+        events_dir: Path,
+        django_capture_on_commit_callbacks: Callable[..., Any],
+    ) -> None:
+        course = make_published_course()
+        lessons = lessons_of(course)
+        with django_capture_on_commit_callbacks(execute=True):
+            lesson_complete(creator=creator, lesson=lessons["video"])
+            lesson_complete(creator=creator, lesson=lessons["article"])
+            quiz_submit(creator=creator, lesson=lessons["quiz"], answers={1: [0], 2: [0, 2]})
+        records = [
+            record
+            for path in sorted((events_dir / "capture").iterdir())
+            for record in read_segment(path)
+        ]
+        names = [record["name"] for record in records]
+        assert names.count("enroll") == 1
+        assert names.count("lesson_start") == 3
+        assert names.count("lesson_complete") == 3
+        assert names.count("badge_earned") == 1
+        quiz = next(record for record in records if record["name"] == "quiz_submit")
+        assert quiz["properties"] == {"score": 1.0, "passed": True}
+        assert {record["creator_id"] for record in records} == {creator.external_id}
+
+    def test_nothing_is_tracked_when_the_transaction_rolls_back(
+        self, creator: Creator, events_dir: Path
+    ) -> None:
+        video = lessons_of(make_published_course())["video"]
+
+        def complete_then_fail() -> None:
+            with transaction.atomic():
+                lesson_complete(creator=creator, lesson=video)
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            complete_then_fail()
+        assert not (events_dir / "capture").exists()

@@ -24,10 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_PATH = ROOT / "docs" / "BENCHMARKS.md"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Server:
     base_url: str
     env: dict[str, str]
+    data_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def kill(self) -> None:
+        """SIGKILL the whole server (master and workers): a crash, not a shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def academy(self, *args: str) -> str:
         """Run an `academy` command against this server's database and return its stdout."""
@@ -62,7 +70,7 @@ def running_server(*, workers: int = 2) -> Iterator[Server]:
             "DJANGO_SETTINGS_MODULE": "academy.config.settings.base",
         }
         port = free_port()
-        server = Server(base_url=f"http://127.0.0.1:{port}", env=env)
+        server = Server(base_url=f"http://127.0.0.1:{port}", env=env, data_dir=Path(data_dir))
         server.academy("migrate", "--verbosity", "0")
         process = subprocess.Popen(
             [academy_executable(), "serve", "--port", str(port), "--workers", str(workers)],
@@ -71,6 +79,7 @@ def running_server(*, workers: int = 2) -> Iterator[Server]:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        server.process = process
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -83,12 +92,13 @@ def running_server(*, workers: int = 2) -> Iterator[Server]:
                     time.sleep(0.2)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

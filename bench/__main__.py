@@ -7,7 +7,7 @@ import importlib
 
 from bench.common import log
 
-BENCHMARKS = ("api_latency",)
+BENCHMARKS = ("api_latency", "event_capture")
 
 
 def main() -> None:

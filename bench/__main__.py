@@ -7,7 +7,7 @@ import importlib
 
 from bench.common import log
 
-BENCHMARKS = ("api_latency", "event_capture")
+BENCHMARKS = ("api_latency", "event_capture", "event_compaction")
 
 
 def main() -> None:

@@ -1,7 +1,5 @@
-"""Kill -9 the server while clients send events: every acknowledged event is on disk.
-
-Loopback only, bounded in time and count. The lake-level version of this test (exactly once
-after compaction) comes with the compactor.
+"""Kill -9 the server while clients send events: every acknowledged event is on disk, and after
+compaction it is in the lake exactly once. Loopback only, bounded in time and count.
 """
 
 from __future__ import annotations
@@ -13,10 +11,12 @@ import time
 import uuid
 from pathlib import Path
 
+import duckdb
 import pytest
 from bench.common import running_server
 
 from academy.events.capture import read_segment
+from academy.events.lake import compact
 
 pytestmark = [pytest.mark.xdist_group("reliability")]
 
@@ -84,11 +84,24 @@ def test_every_acknowledged_event_survives_kill_9() -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
-        capture = Path(server.data_dir) / "events" / "capture"
+        events_dir = Path(server.data_dir) / "events"
         on_disk = {
-            record["uuid"] for path in sorted(capture.iterdir()) for record in read_segment(path)
+            record["uuid"]
+            for path in sorted((events_dir / "capture").iterdir())
+            for record in read_segment(path)
         }
+        missing = set(acknowledged) - on_disk
+        # The dead workers' open segments are recovered and compacted like any other.
+        run = compact(events_dir=events_dir)
+        connection = duckdb.connect()
+        lake_uuids = [
+            row[0]
+            for row in connection.execute(
+                f"SELECT uuid FROM read_parquet('{events_dir.as_posix()}/lake/*/*.parquet')"  # noqa: S608
+            ).fetchall()
+        ]
     assert not errors
     assert len(acknowledged) >= BATCH, "the load never got going"
-    missing = set(acknowledged) - on_disk
     assert not missing, f"{len(missing)} acknowledged events were lost"
+    assert len(lake_uuids) == len(set(lake_uuids)) == run.written
+    assert set(acknowledged) <= set(lake_uuids)

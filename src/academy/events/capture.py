@@ -65,6 +65,7 @@ class CaptureLog:
         self._written = 0  # sequence number of the last write
         self._durable = 0  # sequence number covered by the last fsync
         self._counter = 0
+        self._sealer: threading.Thread | None = None
 
     def _new_segment(self) -> _Segment:
         self._counter += 1
@@ -75,7 +76,19 @@ class CaptureLog:
         path = self.directory / name
         handle = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open across appends
         _fsync_directory(self.directory)
+        if self._sealer is None:
+            self._sealer = threading.Thread(target=self._seal_when_old, daemon=True)
+            self._sealer.start()
         return _Segment(path=path, handle=handle, opened_at=time.monotonic())
+
+    def _seal_when_old(self) -> None:
+        # An idle process must not keep events from the compactor: seal a segment once it is
+        # old enough even if no new append comes to trigger the rotation.
+        while True:
+            time.sleep(min(1.0, self.max_seconds))
+            segment = self._segment
+            if segment is not None and time.monotonic() - segment.opened_at >= self.max_seconds:
+                self.seal()
 
     def append(self, records: Sequence[dict[str, Any]]) -> None:
         """Write the records and return only once they are on disk (fsync'd)."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from academy.events.capture import CaptureLog, read_segment, sealed_segments
@@ -77,3 +78,12 @@ def test_one_process_never_shares_a_segment_with_another(tmp_path: Path) -> None
     first.seal()
     second.seal()
     assert len(sealed_segments(tmp_path)) == 2
+
+
+def test_an_idle_segment_is_sealed_on_time(tmp_path: Path) -> None:
+    log = CaptureLog(tmp_path, max_seconds=0.2)
+    log.append(records("idle", 1))
+    deadline = time.monotonic() + 5
+    while not sealed_segments(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sealed_segments(tmp_path)) == 1

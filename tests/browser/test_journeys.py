@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 import academy
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, ContextFactory, LiveServer, Screenshots
+from tests.browser.pages import assert_no_horizontal_overflow, main_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -43,18 +44,6 @@ def this_year() -> int:
 
 def unique_email(who: str) -> str:
     return f"{who}-{uuid.uuid4().hex[:8]}@example.com"
-
-
-def main_of(page: Page) -> Locator:
-    return page.get_by_role("main")
-
-
-def assert_no_horizontal_overflow(page: Page) -> None:
-    """Nothing may stick out sideways: on a phone that means a page that scrolls left-right."""
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
 
 
 def sign_in(page: Page, server: LiveServer, *, email: str, password: str) -> None:

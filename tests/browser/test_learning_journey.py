@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, ContextFactory, LiveServer, Screenshots
+from tests.browser.pages import assert_no_horizontal_overflow, main_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -84,17 +85,6 @@ def write_pack(root: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return root
-
-
-def main_of(page: Page) -> Locator:
-    return page.get_by_role("main")
-
-
-def assert_no_horizontal_overflow(page: Page) -> None:
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
 
 
 def choice(main: Locator, text: str) -> Locator:

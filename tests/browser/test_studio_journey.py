@@ -18,6 +18,7 @@ from django.utils import translation
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, ContextFactory, LiveServer, Screenshots
+from tests.browser.pages import assert_no_horizontal_overflow, main_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -33,17 +34,6 @@ def in_spanish(message: str) -> str:
     """The server's own Spanish for an interface string, so locators still go by labels."""
     with translation.override("es"):
         return translation.gettext(message)
-
-
-def main_of(page: Page) -> Locator:
-    return page.get_by_role("main")
-
-
-def assert_no_horizontal_overflow(page: Page) -> None:
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
 
 
 def sign_in(page: Page, server: LiveServer, *, email: str) -> None:

@@ -57,6 +57,13 @@ def pick_text(texts: Iterable[TextT], *, language: str, original: str) -> tuple[
     return fallback, Localised(original, is_fallback=language != original)
 
 
+# Readers get a 404 for what is not out yet (its address gives nothing away) and a 410 for what
+# was retired, so an old link explains itself.
+NOT_YET_PUBLISHED = frozenset(
+    {PublishStatus.DRAFT, PublishStatus.IN_REVIEW, PublishStatus.SCHEDULED}
+)
+
+
 def topics() -> QuerySet[Topic]:
     return Topic.objects.all()
 
@@ -140,11 +147,7 @@ def course_for_reader(*, slug: str, language: str) -> CourseDetail:
     course = _with_texts(
         Course.objects.filter(slug=slug).select_related("topic"), lesson_texts=True
     ).first()
-    if course is None or course.status in {
-        PublishStatus.DRAFT,
-        PublishStatus.IN_REVIEW,
-        PublishStatus.SCHEDULED,
-    }:
+    if course is None or course.status in NOT_YET_PUBLISHED:
         raise NotFound(_("There is no course at this address."))
     if course.status == PublishStatus.ARCHIVED:
         raise Gone(_("This course has been retired. Explore the current courses instead."))
@@ -187,11 +190,7 @@ def lesson_for_reader(*, course_slug: str, lesson_slug: str, language: str) -> L
         .prefetch_related("texts", "course__texts")
         .first()
     )
-    if lesson is None or lesson.status in {
-        PublishStatus.DRAFT,
-        PublishStatus.IN_REVIEW,
-        PublishStatus.SCHEDULED,
-    }:
+    if lesson is None or lesson.status in NOT_YET_PUBLISHED:
         raise NotFound(_("There is no lesson at this address."))
     if lesson.status == PublishStatus.ARCHIVED or lesson.course.status == PublishStatus.ARCHIVED:
         raise Gone(_("This lesson has been retired. Its course page lists the current lessons."))
@@ -286,11 +285,7 @@ def wiki_article_for_reader(*, slug: str, language: str) -> WikiDetail:
         .select_related("owner")
         .first()
     )
-    if article is None or article.status in {
-        PublishStatus.DRAFT,
-        PublishStatus.IN_REVIEW,
-        PublishStatus.SCHEDULED,
-    }:
+    if article is None or article.status in NOT_YET_PUBLISHED:
         raise NotFound(_("There is no wiki article at this address."))
     if article.status == PublishStatus.ARCHIVED:
         raise Gone(_("This article has been retired. Browse the wiki for current guidance."))

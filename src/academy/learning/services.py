@@ -140,6 +140,10 @@ def lesson_progress_record(
         row.save(
             update_fields=["position_seconds", "furthest_seconds", "watch_percent", "updated_at"]
         )
+        # The heartbeat stream: where creators stop is what content analytics needs.
+        _track(
+            taxonomy.LessonProgress, creator, "lesson", str(lesson.pk), percent=row.watch_percent
+        )
         if row.completed_at is None and row.watch_percent >= COMPLETION_PERCENT:
             return _complete(creator, lesson, row, now)
     return ProgressResult(progress=row, lesson_completed=False, course_completed=False)

@@ -1,4 +1,4 @@
-"""The event store's part of export and erasure: the capture log and the lake.
+"""The event store's part of export and erasure: the capture log, the lake and the rollups.
 
 Erasure rewrites every file that holds the creator — sealed and abandoned segments, and each
 Parquet file of the lake — into a temporary file that replaces the original atomically. This
@@ -20,6 +20,7 @@ from django.conf import settings
 from academy.accounts.models import Creator
 from academy.events.capture import OPEN_SUFFIX, _fsync_directory, capture_log, read_segment
 from academy.events.lake import recover_abandoned_segments
+from academy.events.rollups import rollup_days
 
 
 def _events_dir() -> Path:
@@ -105,8 +106,15 @@ def erase_creator(creator: Creator) -> int:
         for path in sorted(capture.glob("*.jsonl")):
             removed += _rewrite_segment(path, creator.external_id)
         _fsync_directory(capture)
+    changed_days = []
     for path in _lake_files():
-        removed += _rewrite_parquet(path, creator.external_id)
+        count = _rewrite_parquet(path, creator.external_id)
+        if count:
+            removed += count
+            changed_days.append(path.parent.name.removeprefix("date="))
+    # Rollups are recomputed from the cleaned lake, so no aggregate still counts the creator.
+    if changed_days:
+        rollup_days(events_dir=_events_dir(), days=sorted(set(changed_days)))
     return removed
 
 

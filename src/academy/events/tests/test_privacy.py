@@ -12,6 +12,7 @@ from academy.accounts.services import creator_upsert
 from academy.events.capture import capture_log, read_segment
 from academy.events.lake import compact
 from academy.events.privacy import erase_creator, export_creator
+from academy.events.rollups import rollup_days
 from academy.events.services import events_ingest
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_export_and_erase_cover_the_lake_and_the_capture_log(
 ) -> None:
     events_ingest(raw_events=events_for(creator.external_id, 6) + events_for("someone-else", 4))
     capture_log().seal()
-    compact(events_dir=events_dir)
+    rollup_days(events_dir=events_dir, days=compact(events_dir=events_dir).days)
     # More events after compaction: these are still in the capture log.
     events_ingest(raw_events=events_for(creator.external_id, 2))
     assert len(export_creator(creator)["events"]) == 8
@@ -63,3 +64,7 @@ def test_export_and_erase_cover_the_lake_and_the_capture_log(
     assert creator.external_id not in remaining
     assert remaining.count("someone-else") == 4
     assert export_creator(creator) == {"events": []}
+    rollup_files = sorted((events_dir / "rollups" / "creator_daily").glob("*/*.parquet"))
+    listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in rollup_files) + "]"
+    query = f"SELECT DISTINCT creator_id FROM read_parquet({listing})"  # noqa: S608
+    assert [row[0] for row in duckdb.connect().execute(query).fetchall()] == ["someone-else"]

@@ -1,4 +1,4 @@
-"""`academy events compact|stats|docs`: the lake and the event reference."""
+"""`academy events compact|rollup|stats|docs`: the lake, its rollups and the event reference."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.progress import Progress
 
 from academy.events.documentation import DOC_PATH, document_with_reference
 from academy.events.lake import compact, lake_stats
+from academy.events.rollups import lake_days, rollup_days
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         docs = actions.add_parser("docs", help="Check docs/EVENTS.md against the taxonomy.")
         docs.add_argument("--write", action="store_true", help="Rewrite the generated section.")
         actions.add_parser("compact", help="Move sealed capture segments into the Parquet lake.")
+        rollup = actions.add_parser("rollup", help="Recompute rollups for days of the lake.")
+        rollup.add_argument("days", nargs="*", help="YYYY-MM-DD; default: every day in the lake")
         stats = actions.add_parser("stats", help="Distinct events in the lake, per day and name.")
         stats.add_argument("--json", action="store_true", help="Print JSON.")
 
@@ -40,6 +43,18 @@ class Command(BaseCommand):
                 f"{run.segments} segments, {run.read} events read, {run.written} written, "
                 f"{run.duplicates} duplicates dropped; days: {', '.join(run.days) or 'none'}"
             )
+            return
+        if options["action"] == "rollup":
+            days = options["days"] or lake_days(events_dir)
+            with Progress(console=Console(file=self.stdout), transient=True) as progress:  # type: ignore[arg-type]
+                task = progress.add_task("Rolling up", total=len(days))
+                rows: dict[str, int] = {}
+                for day in days:
+                    for name, count in rollup_days(events_dir=events_dir, days=[day]).rows.items():
+                        rows[name] = rows.get(name, 0) + count
+                    progress.advance(task)
+            summary = ", ".join(f"{name} {count}" for name, count in sorted(rows.items()))
+            self.stdout.write(f"{len(days)} days rolled up: {summary or 'nothing to do'}")
             return
         if options["action"] == "stats":
             stats = lake_stats(events_dir=events_dir)

@@ -1,0 +1,105 @@
+"""Rollups against a small dataset whose answers were worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from academy.events.capture import CaptureLog
+from academy.events.lake import compact
+from academy.events.rollups import lake_days, rollup_days
+
+
+def event(
+    n: int, name: str, day: str, creator: str, item: str, entry: str, region: str = "BR"
+) -> dict[str, Any]:
+    return {
+        "uuid": f"00000000-0000-4000-8000-{n:012d}",
+        "name": name,
+        "timestamp": f"{day}T12:00:00+00:00",
+        "creator_id": creator,
+        "anonymous_id": "",
+        "session_id": "",
+        "entry_point": entry,
+        "item_kind": "lesson",
+        "item_id": item,
+        "request_id": "",
+        "position": 0,
+        "experiments": {},
+        "region": region,
+        "language": "pt-br",
+        "platform": "web",
+        "app_version": "",
+        "properties": {},
+    }
+
+
+DATA = [
+    # Day 1: Ana sees lesson 1 on the card twice and clicks once; Bo sees it once in search.
+    event(1, "impression", "2026-11-20", "ana", "1", "for_you_card"),
+    event(2, "impression", "2026-11-20", "ana", "1", "for_you_card"),
+    event(3, "click", "2026-11-20", "ana", "1", "for_you_card"),
+    event(4, "impression", "2026-11-20", "bo", "1", "search", region="MX"),
+    event(5, "lesson_start", "2026-11-20", "ana", "1", "for_you_card"),
+    # Day 2: Ana completes it; an anonymous impression counts for the entry point only.
+    event(6, "lesson_complete", "2026-11-21", "ana", "1", "course_page"),
+    event(7, "impression", "2026-11-21", "", "2", "for_you_card"),
+]
+
+
+def rows(events_dir: Path, rollup: str, order: str) -> list[tuple[Any, ...]]:
+    path = (events_dir / "rollups" / rollup).as_posix()
+    query = (
+        f"SELECT * FROM read_parquet('{path}/*/*.parquet', hive_partitioning = false) "  # noqa: S608
+        f"ORDER BY {order}"
+    )
+    return duckdb.connect().execute(query).fetchall()
+
+
+def test_rollups_match_the_hand_computed_answers(tmp_path: Path) -> None:
+    log = CaptureLog(tmp_path / "capture")
+    log.append([*DATA, DATA[0]])  # one replay: must not count twice
+    log.seal()
+    compact(events_dir=tmp_path)
+    run = rollup_days(events_dir=tmp_path, days=lake_days(tmp_path))
+    assert run.days == ["2026-11-20", "2026-11-21"]
+    creator_daily = rows(tmp_path, "creator_daily", "day, creator_id")
+    # day, creator, events, impressions, clicks, starts, completes, quizzes, enrolls, not_int.
+    assert [row[:7] for row in creator_daily] == [
+        ("2026-11-20", "ana", 4, 2, 1, 1, 0),
+        ("2026-11-20", "bo", 1, 1, 0, 0, 0),
+        ("2026-11-21", "ana", 1, 0, 0, 0, 1),
+    ]
+    entry = rows(tmp_path, "entry_point_daily", "day, entry_point")
+    # day, entry point, region, language, platform, events, creators, impressions, clicks
+    assert [row[:2] + row[5:9] for row in entry] == [
+        ("2026-11-20", "for_you_card", 4, 1, 2, 1),
+        ("2026-11-20", "search", 1, 1, 1, 0),
+        ("2026-11-21", "course_page", 1, 1, 0, 0),
+        ("2026-11-21", "for_you_card", 1, 0, 1, 0),
+    ]
+    # Anonymous events belong to no creator: three rows of creator, item and entry point.
+    per_item = rows(tmp_path, "creator_item_daily", "day, creator_id")
+    assert [row[:5] + row[6:8] for row in per_item] == [
+        ("2026-11-20", "ana", "lesson", "1", "for_you_card", 2, 1),
+        ("2026-11-20", "bo", "lesson", "1", "search", 1, 0),
+        ("2026-11-21", "ana", "lesson", "1", "course_page", 0, 0),
+    ]
+    assert run.rows["creator_item_daily"] == 3
+
+
+def test_recomputing_a_day_replaces_it(tmp_path: Path) -> None:
+    log = CaptureLog(tmp_path / "capture")
+    log.append(DATA[:3])
+    log.seal()
+    compact(events_dir=tmp_path)
+    rollup_days(events_dir=tmp_path, days=["2026-11-20"])
+    log.append([event(9, "click", "2026-11-20", "ana", "1", "for_you_card")])
+    log.seal()
+    changed = compact(events_dir=tmp_path).days
+    rollup_days(events_dir=tmp_path, days=changed)
+    assert [row[:5] for row in rows(tmp_path, "creator_daily", "day")] == [
+        ("2026-11-20", "ana", 4, 2, 2)
+    ]

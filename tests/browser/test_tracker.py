@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PASSWORD = "tracker-Long-passphrase-7"
 
 
-def captured(server: LiveServer, item_id: str) -> list[dict[str, Any]]:
+def captured(server: LiveServer, item_id: str, anonymous_id: str) -> list[dict[str, Any]]:
+    """This browser's events about the item (other journeys share the server and the course)."""
     capture = server.data_dir / "events" / "capture"
     if not capture.exists():
         return []
@@ -30,7 +31,7 @@ def captured(server: LiveServer, item_id: str) -> list[dict[str, Any]]:
         for path in sorted(capture.iterdir())
         if path.name.endswith((".jsonl", ".open"))
         for record in read_segment(path)
-        if record.get("item_id") == item_id
+        if record.get("item_id") == item_id and record.get("anonymous_id") == anonymous_id
     ]
 
 
@@ -55,20 +56,22 @@ def test_impressions_and_clicks_reach_the_capture_log(
     expect(card_link).to_be_visible()
     page.wait_for_timeout(1500)  # the rule under test: visible for one second
     screenshot(page, "01-card-seen")
+    anonymous_id = page.evaluate("() => localStorage.getItem('academy-anonymous-id')")
+    assert anonymous_id
     card_link.click()
     expect(page).to_have_url(academy_server.url(f"/learn/{COURSE_SLUG}/"))
 
     deadline = time.monotonic() + 15
     names: list[str] = []
     while time.monotonic() < deadline:
-        records = captured(academy_server, COURSE_SLUG)
+        records = captured(academy_server, COURSE_SLUG, anonymous_id)
         names = sorted(record["name"] for record in records)
         if "click" in names and "impression" in names:
             break
         time.sleep(0.2)
     assert names.count("impression") == 1, names
     assert names.count("click") == 1, names
-    records = captured(academy_server, COURSE_SLUG)
+    records = captured(academy_server, COURSE_SLUG, anonymous_id)
     assert {record["entry_point"] for record in records} == {"academy_home"}
     assert {record["item_kind"] for record in records} == {"course"}
     assert all(record["anonymous_id"] and record["session_id"] for record in records)

@@ -277,6 +277,33 @@ def course_new(request: HttpRequest) -> HttpResponse:
     return _page(request, "course_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _item_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    detail: Any,
+    item: Course | Lesson | WikiArticle,
+    workflow_url: str,
+    workflow_form: WorkflowForm | None,
+    status: int,
+    **extra: Any,
+) -> HttpResponse:
+    """An item's Studio page: its detail, the workflow actions its status allows, and forms."""
+    return _page(
+        request,
+        template,
+        {
+            "detail": detail,
+            "item": item,
+            "actions": _actions(item),
+            "workflow_form": workflow_form or _workflow_form(request),
+            "workflow_url": workflow_url,
+            **extra,
+        },
+        status=status,
+    )
+
+
 def _course_page(
     request: HttpRequest,
     slug: str,
@@ -286,18 +313,15 @@ def _course_page(
     status: int = 200,
 ) -> HttpResponse:
     detail = _found(studio_course, slug=slug)
-    return _page(
+    return _item_page(
         request,
         "course.html",
-        {
-            "detail": detail,
-            "item": detail.course,
-            "actions": _actions(detail.course),
-            "workflow_form": workflow_form or _workflow_form(request),
-            "reorder_form": reorder_form or ReorderForm(lessons=detail.lessons),
-            "workflow_url": reverse("studio:course_workflow", args=[slug]),
-        },
+        detail=detail,
+        item=detail.course,
+        workflow_url=reverse("studio:course_workflow", args=[slug]),
+        workflow_form=workflow_form,
         status=status,
+        reorder_form=reorder_form or ReorderForm(lessons=detail.lessons),
     )
 
 
@@ -441,16 +465,13 @@ def _lesson_page(
     status: int = 200,
 ) -> HttpResponse:
     detail = _found(studio_lesson, course_slug=course_slug, lesson_slug=lesson_slug)
-    return _page(
+    return _item_page(
         request,
         "lesson.html",
-        {
-            "detail": detail,
-            "item": detail.lesson,
-            "actions": _actions(detail.lesson),
-            "workflow_form": workflow_form or _workflow_form(request),
-            "workflow_url": reverse("studio:lesson_workflow", args=[course_slug, lesson_slug]),
-        },
+        detail=detail,
+        item=detail.lesson,
+        workflow_url=reverse("studio:lesson_workflow", args=[course_slug, lesson_slug]),
+        workflow_form=workflow_form,
         status=status,
     )
 
@@ -752,16 +773,13 @@ def _wiki_page(
     status: int = 200,
 ) -> HttpResponse:
     detail = _found(studio_wiki, slug=slug)
-    return _page(
+    return _item_page(
         request,
         "wiki.html",
-        {
-            "detail": detail,
-            "item": detail.article,
-            "actions": _actions(detail.article),
-            "workflow_form": workflow_form or _workflow_form(request),
-            "workflow_url": reverse("studio:wiki_workflow", args=[slug]),
-        },
+        detail=detail,
+        item=detail.article,
+        workflow_url=reverse("studio:wiki_workflow", args=[slug]),
+        workflow_form=workflow_form,
         status=status,
     )
 

@@ -1,0 +1,271 @@
+"""Simulated events as columns, and the two shapes they leave in: lake rows and client JSON.
+
+A chunk of the simulation produces an ``EventBatch`` of numpy columns. ``batch_table`` turns it
+into a pyarrow table with the lake's columns (for direct lake writes); ``batch_records`` into the
+JSON objects a host app posts to ``/api/v1/events`` (for the capture path). Both carry the same
+uuids, so the two paths land the same events.
+
+Events the product records on the server (enrolments, lesson starts, progress, completions,
+quiz attempts, badges) are shaped as the learning services shape them: creator, item, region and
+language, no session or entry point.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from academy.simulation.engine.assumptions import APP_VERSIONS, PLATFORMS
+from academy.simulation.engine.catalog import Catalog
+from academy.simulation.engine.population import REGIONS, Population
+
+EVENT_NAMES = (
+    "impression",
+    "click",
+    "search",
+    "search_click",
+    "not_interested",
+    "enroll",
+    "lesson_start",
+    "lesson_progress",
+    "lesson_complete",
+    "quiz_submit",
+    "badge_earned",
+    "like",
+    "save",
+)
+SERVER_EVENTS = frozenset(
+    {"enroll", "lesson_start", "lesson_progress", "lesson_complete", "quiz_submit", "badge_earned"}
+)
+EVENT_ENTRY_POINTS = ("for_you_card", "academy_home", "search", "hashtag", "course_page")
+NAME = {name: code for code, name in enumerate(EVENT_NAMES)}
+ENTRY = {name: code for code, name in enumerate(EVENT_ENTRY_POINTS)}
+UUID_BYTES = 16
+# Lake column -> arrow type (the lake's COLUMNS, in arrow terms; JSON columns are text).
+LAKE_SCHEMA = pa.schema(
+    [
+        ("uuid", pa.string()),
+        ("name", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("creator_id", pa.string()),
+        ("anonymous_id", pa.string()),
+        ("session_id", pa.string()),
+        ("entry_point", pa.string()),
+        ("item_kind", pa.string()),
+        ("item_id", pa.string()),
+        ("request_id", pa.string()),
+        ("position", pa.int32()),
+        ("experiments", pa.string()),
+        ("region", pa.string()),
+        ("language", pa.string()),
+        ("platform", pa.string()),
+        ("app_version", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+
+IntArray = npt.NDArray[np.int64]
+ByteRows = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """Events as columns; -1 (or an all-zero uuid, or NaN) means "not set"."""
+
+    name: IntArray  # EVENT_NAMES
+    timestamp_us: IntArray  # microseconds since the epoch, UTC
+    creator: IntArray  # index in the population
+    session: ByteRows  # (n, 16) uuid bytes
+    entry_point: IntArray  # EVENT_ENTRY_POINTS
+    item: IntArray  # catalogue index
+    request: ByteRows  # (n, 16)
+    position: IntArray
+    uuid: ByteRows  # (n, 16)
+    percent: IntArray
+    score: npt.NDArray[np.float64]
+    passed: IntArray  # 1, 0 or -1
+    query: IntArray  # index into the world's query vocabulary
+    results: IntArray
+
+    def __len__(self) -> int:
+        return int(self.name.size)
+
+    def take(self, order: IntArray) -> EventBatch:
+        return EventBatch(**{f.name: getattr(self, f.name)[order] for f in fields(self)})
+
+    @staticmethod
+    def concatenate(batches: Sequence[EventBatch]) -> EventBatch:
+        return EventBatch(
+            **{
+                f.name: np.concatenate([getattr(batch, f.name) for batch in batches])
+                for f in fields(EventBatch)
+            }
+        )
+
+
+def random_uuids(rng: np.random.Generator, count: int) -> ByteRows:
+    """Version-4 uuids drawn from ``rng``: the seed fixes them, and none is all zeros."""
+    raw = rng.integers(0, 256, size=(count, UUID_BYTES), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    return raw
+
+
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
+
+
+def uuid_strings(rows: ByteRows) -> pa.StringArray:
+    """Canonical uuid text of each row; "" for an all-zero row (no uuid)."""
+    count = rows.shape[0]
+    hexed = np.frombuffer(rows.tobytes().hex().encode("ascii"), dtype=np.uint8).reshape(count, 32)
+    dash = np.full((count, 1), ord("-"), dtype=np.uint8)
+    parts: list[npt.NDArray[np.uint8]] = []
+    for start, end in _UUID_GROUPS:
+        parts.extend([hexed[:, start:end], dash])
+    text = np.concatenate(parts[:-1], axis=1)
+    present = rows.any(axis=1)
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(np.where(present, 36, 0), out=offsets[1:])
+    data = text[present].tobytes()
+    return pa.StringArray.from_buffers(count, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+
+
+def _lookup(codes: IntArray, values: Sequence[str]) -> pa.Array:
+    """values[code] per row, "" where code is -1."""
+    dictionary = pa.array([*values, ""], type=pa.string())
+    indices = np.where(codes < 0, len(values), codes).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary).dictionary_decode()
+
+
+def creator_ids(indices: IntArray, prefix: str) -> list[str]:
+    return [f"{prefix}{index:07d}" for index in indices.tolist()]
+
+
+def _properties(batch: EventBatch, queries: Sequence[str]) -> dict[int, dict[str, Any]]:
+    """Per row with properties, the properties object the event carries."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in np.flatnonzero(batch.percent >= 0).tolist():
+        found[row] = {"percent": int(batch.percent[row])}
+    for row in np.flatnonzero(batch.passed >= 0).tolist():
+        found[row] = {"score": round(float(batch.score[row]), 4), "passed": bool(batch.passed[row])}
+    for row in np.flatnonzero(batch.query >= 0).tolist():
+        query: dict[str, Any] = {"query": queries[int(batch.query[row])]}
+        if batch.results[row] >= 0:
+            query["results"] = int(batch.results[row])
+        found[row] = query
+    return found
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Strings the codes of a batch stand for."""
+
+    catalog: Catalog
+    population: Population
+    queries: Sequence[str]
+    creator_prefix: str
+
+
+def _columns(batch: EventBatch, vocabulary: Vocabulary) -> dict[str, pa.Array]:
+    catalog, population = vocabulary.catalog, vocabulary.population
+    server = np.isin(batch.name, [NAME[name] for name in SERVER_EVENTS])
+    creators, inverse = np.unique(batch.creator, return_inverse=True)
+    creator = pa.DictionaryArray.from_arrays(
+        pa.array(inverse.astype(np.int32)),
+        pa.array(creator_ids(creators, vocabulary.creator_prefix), type=pa.string()),
+    ).dictionary_decode()
+    item_kinds = [item.item_kind for item in catalog.items]
+    item_ids = [item.item_id for item in catalog.items]
+    return {
+        "uuid": uuid_strings(batch.uuid),
+        "name": _lookup(batch.name, EVENT_NAMES),
+        "timestamp": pa.array(batch.timestamp_us, type=pa.timestamp("us", tz="UTC")),
+        "creator_id": creator,
+        "anonymous_id": _lookup(np.full(len(batch), -1, dtype=np.int64), ()),
+        "session_id": uuid_strings(batch.session),
+        "entry_point": _lookup(batch.entry_point, EVENT_ENTRY_POINTS),
+        "item_kind": _lookup(batch.item, item_kinds),
+        "item_id": _lookup(batch.item, item_ids),
+        "request_id": uuid_strings(batch.request),
+        "position": pa.array(batch.position, mask=batch.position < 0, type=pa.int32()),
+        "region": _lookup(population.region[batch.creator], REGIONS),
+        "language": _lookup(population.language[batch.creator], population.languages),
+        "platform": _lookup(np.where(server, -1, population.platform[batch.creator]), PLATFORMS),
+        "app_version": _lookup(
+            np.where(server, -1, population.app_version[batch.creator]), APP_VERSIONS
+        ),
+    }
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _properties_json(batch: EventBatch, queries: Sequence[str]) -> npt.NDArray[np.object_]:
+    """The properties column as JSON text, formatted per kind of event rather than per row."""
+    text = np.full(len(batch), "{}", dtype=object)
+    rows = np.flatnonzero(batch.percent >= 0)
+    text[rows] = [f'{{"percent":{p}}}' for p in batch.percent[rows].tolist()]
+    rows = np.flatnonzero(batch.passed >= 0)
+    text[rows] = [
+        f'{{"score":{_json(round(score, 4))},"passed":{"true" if passed else "false"}}}'
+        for score, passed in zip(
+            batch.score[rows].tolist(), batch.passed[rows].tolist(), strict=True
+        )
+    ]
+    encoded = [_json(query) for query in queries]
+    rows = np.flatnonzero(batch.query >= 0)
+    text[rows] = [
+        f'{{"query":{encoded[query]},"results":{results}}}'
+        if results >= 0
+        else f'{{"query":{encoded[query]}}}'
+        for query, results in zip(
+            batch.query[rows].tolist(), batch.results[rows].tolist(), strict=True
+        )
+    ]
+    return text
+
+
+def batch_table(batch: EventBatch, vocabulary: Vocabulary) -> pa.Table:
+    """The events as lake rows (LAKE_SCHEMA)."""
+    columns = _columns(batch, vocabulary)
+    columns["experiments"] = pa.array(np.full(len(batch), "{}", dtype=object), type=pa.string())
+    columns["properties"] = pa.array(_properties_json(batch, vocabulary.queries), type=pa.string())
+    return pa.table([columns[field.name] for field in LAKE_SCHEMA], schema=LAKE_SCHEMA)
+
+
+def batch_records(batch: EventBatch, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+    """The events as the JSON objects a client sends to the events API."""
+    columns = {name: array.to_pylist() for name, array in _columns(batch, vocabulary).items()}
+    timestamps = np.datetime_as_string(batch.timestamp_us.astype("datetime64[us]"), unit="us")
+    properties = _properties(batch, vocabulary.queries)
+    records: list[dict[str, Any]] = []
+    for row in range(len(batch)):
+        record: dict[str, Any] = {
+            "uuid": columns["uuid"][row],
+            "name": columns["name"][row],
+            "timestamp": f"{timestamps[row]}+00:00",
+            "creator_id": columns["creator_id"][row],
+            "session_id": columns["session_id"][row],
+            "entry_point": columns["entry_point"][row],
+            "item_kind": columns["item_kind"][row],
+            "item_id": columns["item_id"][row],
+            "request_id": columns["request_id"][row],
+            "position": columns["position"][row],
+            "context": {
+                "region": columns["region"][row],
+                "language": columns["language"][row],
+                "platform": columns["platform"][row],
+                "app_version": columns["app_version"][row],
+            },
+        }
+        if row in properties:
+            record["properties"] = properties[row]
+        records.append(record)
+    return records

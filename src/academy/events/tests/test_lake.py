@@ -8,8 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pytest
+
+from academy.events import lake
 from academy.events.capture import CaptureLog
-from academy.events.lake import compact, lake_stats, recover_abandoned_segments
+from academy.events.lake import (
+    append_to_lake,
+    compact,
+    lake_stats,
+    records_table,
+    recover_abandoned_segments,
+)
 
 
 def event(uuid: str, timestamp: str, name: str = "impression") -> dict[str, Any]:
@@ -96,3 +108,67 @@ def test_segments_of_dead_processes_are_recovered_without_their_torn_line(tmp_pa
     assert live.exists()
     assert compact(events_dir=tmp_path).written == 1
     assert lake_stats(events_dir=tmp_path).per_name == {"impression": 1}
+
+
+def lake_rows(events_dir: Path) -> list[tuple[Any, ...]]:
+    files = sorted((events_dir / "lake").glob("date=*/*.parquet"))
+    listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in files) + "]"
+    query = (
+        f"SELECT uuid, region, properties FROM read_parquet({listing}, "  # noqa: S608
+        "hive_partitioning = false) ORDER BY uuid"
+    )
+    return duckdb.connect().execute(query).fetchall()
+
+
+def test_appending_a_table_counts_each_uuid_once_like_compaction(tmp_path: Path) -> None:
+    send(tmp_path, [event("a", "2026-11-21T10:00:00+00:00")])
+    compact(events_dir=tmp_path)
+    table = records_table(
+        [
+            event("a", "2026-11-21T10:00:00+00:00"),  # already in the lake
+            event("b", "2026-11-21T11:00:00+00:00"),
+            event("b", "2026-11-21T11:00:00+00:00"),  # twice in the input
+            event("c", "2026-11-23T00:00:00+00:00"),
+        ]
+    )
+    run = append_to_lake(events_dir=tmp_path, table=table)
+    assert (run.read, run.written, run.duplicates, run.expired) == (4, 2, 2, 0)
+    assert run.days == ["2026-11-21", "2026-11-23"]
+    assert lake_stats(events_dir=tmp_path).per_day == {"2026-11-21": 2, "2026-11-23": 1}
+    assert lake_rows(tmp_path)[1] == ("b", "BR", '{"percent":40}')
+    # The same events as a Parquet file: all known already.
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(table, parquet)
+    run = append_to_lake(events_dir=tmp_path, table=parquet)
+    assert (run.written, run.duplicates) == (0, 4)
+
+
+def test_a_large_append_is_written_a_few_days_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lake, "ROWS_PER_APPEND_BATCH", 2)
+    records = [event(f"u{day}-{n}", f"2026-11-{day:02d}T12:00:00+00:00") for day in range(1, 6)
+               for n in range(2)]  # fmt: skip
+    seen: list[tuple[int, int]] = []
+    run = append_to_lake(
+        events_dir=tmp_path,
+        table=records_table([*records, records[0]]),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert (run.written, run.duplicates) == (10, 1)
+    # One batch per day here (a day is never split); the bar moves after each.
+    assert seen == [(3, 11), (5, 11), (7, 11), (9, 11), (11, 11)]
+    assert len(lake_stats(events_dir=tmp_path).per_day) == 5
+
+
+def test_an_append_that_does_not_fit_the_lake_writes_nothing(tmp_path: Path) -> None:
+    table = records_table([event("a", "2026-11-21T10:00:00+00:00")])
+    with pytest.raises(ValueError, match="lack the lake's columns: properties"):
+        append_to_lake(events_dir=tmp_path, table=table.drop_columns(["properties"]))
+    broken = table.set_column(
+        table.schema.get_field_index("properties"), "properties", pa.array(["{not json"])
+    )
+    good = records_table([event("b", "2026-11-20T10:00:00+00:00")])
+    with pytest.raises(ValueError, match="do not fit the lake's columns"):
+        append_to_lake(events_dir=tmp_path, table=pa.concat_tables([good, broken]))
+    assert lake_stats(events_dir=tmp_path).total == 0

@@ -34,6 +34,17 @@ def _flag(name: str, *, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
+def _days(name: str, *, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigurationError(
+            f"{name} must be a whole number of days (0: keep forever); got {raw!r}"
+        )
+    return int(raw)
+
+
 def _secret_key(data_dir: Path) -> str:
     """Return ACADEMY_SECRET_KEY, or a key generated once into the data directory."""
     configured = os.environ.get("ACADEMY_SECRET_KEY", "").strip()
@@ -65,6 +76,7 @@ class Environment:
     email_url: str
     default_from_email: str
     clock_file: str
+    events_retention_days: int
 
 
 def _csv(name: str, default: str) -> tuple[str, ...]:
@@ -86,6 +98,7 @@ def read_environment() -> Environment:
             "ACADEMY_FROM_EMAIL", "Creator Academy <academy@localhost>"
         ),
         clock_file=os.environ.get("ACADEMY_CLOCK_FILE", "").strip(),
+        events_retention_days=_days("ACADEMY_EVENTS_RETENTION_DAYS", default=395),
     )
 
 

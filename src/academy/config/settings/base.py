@@ -170,6 +170,9 @@ HUEY = {
 
 # Events: the capture log and (later) the Parquet lake live here.
 ACADEMY_EVENTS_DIR = DATA_DIR / "events"
+# Raw events (the lake's day partitions) older than this many days are dropped daily by the
+# worker; rollups are kept. 0 keeps raw events forever. Default: 13 months, for year-on-year.
+ACADEMY_EVENTS_RETENTION_DAYS = ENV.events_retention_days
 
 # Tests and demos may freeze "now" by writing an ISO time into this file (core/clock.py).
 ACADEMY_CLOCK_FILE = ENV.clock_file

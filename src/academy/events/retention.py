@@ -1,0 +1,117 @@
+"""Retention: raw events older than ACADEMY_EVENTS_RETENTION_DAYS leave the lake; rollups stay.
+
+Days are cut in UTC. Dropping a day first records in the lake the first day it keeps
+(`lake.record_raw_kept_from`), then moves each older day partition out of the lake in one rename
+and deletes it. From then on compaction and appends count an event of a dropped day as expired
+instead of writing it, so a dropped day never comes back as a partial day, and its rollups —
+which cannot be recomputed any more — are never recomputed from a fragment.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+from django.conf import settings
+
+from academy.core import clock
+from academy.events.capture import _fsync_directory
+from academy.events.lake import lake_lock, raw_kept_from, record_raw_kept_from
+
+
+def retention_horizon(*, now: datetime | None = None) -> date | None:
+    """The first UTC day whose raw events are kept under the configured policy; None: forever."""
+    days = settings.ACADEMY_EVENTS_RETENTION_DAYS
+    if not days:
+        return None
+    return (now or clock.now()).astimezone(UTC).date() - timedelta(days=int(days))
+
+
+@dataclass(frozen=True)
+class ExpiredDay:
+    day: str
+    events: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    keep_from: str | None
+    days: list[ExpiredDay] = field(default_factory=list)
+    dry_run: bool = False
+    stale_staging: int = 0
+
+    @property
+    def events(self) -> int:
+        return sum(day.events for day in self.days)
+
+    @property
+    def bytes(self) -> int:
+        return sum(day.bytes for day in self.days)
+
+
+def _partition(day_dir: Path) -> ExpiredDay:
+    files = sorted(day_dir.glob("*.parquet"))
+    return ExpiredDay(
+        day=day_dir.name.removeprefix("date="),
+        events=sum(pq.read_metadata(path).num_rows for path in files),
+        bytes=sum(path.stat().st_size for path in files),
+    )
+
+
+def expire_raw_days(
+    *, events_dir: Path, keep_from: date | None, dry_run: bool = False
+) -> RetentionRun:
+    """Drop the lake's day partitions before ``keep_from``; rollups are left as they are.
+
+    With ``dry_run`` nothing changes and the run lists what would be dropped. Safe to stop at
+    any point: the kept-from day is recorded before any partition goes, and each partition
+    leaves the lake in one rename.
+    """
+    if keep_from is None:
+        return RetentionRun(keep_from=None, dry_run=dry_run)
+    lake_dir = events_dir / "lake"
+    staging_dir = events_dir / "staging"
+    with lake_lock(events_dir):
+        expired = sorted(
+            path
+            for path in lake_dir.glob("date=*")
+            if path.is_dir() and path.name.removeprefix("date=") < keep_from.isoformat()
+        )
+        days = [_partition(path) for path in expired]
+        stale = _stale_staging(staging_dir)
+        if dry_run:
+            return RetentionRun(
+                keep_from=keep_from.isoformat(), days=days, dry_run=True, stale_staging=len(stale)
+            )
+        recorded = raw_kept_from(events_dir)
+        record_raw_kept_from(events_dir, keep_from)
+        if expired:
+            trash = staging_dir / f"expired-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+            trash.mkdir(parents=True)
+            for path in expired:
+                path.rename(trash / path.name)
+            _fsync_directory(lake_dir)
+            shutil.rmtree(trash)
+        for path in stale:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    return RetentionRun(
+        keep_from=max(keep_from, recorded or keep_from).isoformat(),
+        days=days,
+        stale_staging=len(stale),
+    )
+
+
+def _stale_staging(staging_dir: Path) -> list[Path]:
+    # Writers stage only while holding the lake lock, so whatever the holder finds there was
+    # left by a writer that crashed: files never renamed into the lake (their segments are
+    # still in the capture log) or days half deleted by an interrupted retention run.
+    return sorted(staging_dir.iterdir()) if staging_dir.exists() else []

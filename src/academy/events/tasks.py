@@ -14,7 +14,10 @@ from huey.contrib.djhuey import (  # type: ignore[import-untyped]
     db_task,
     lock_task,
 )
-from huey.exceptions import RetryTask  # type: ignore[import-untyped]
+from huey.exceptions import (  # type: ignore[import-untyped]
+    RetryTask,
+    TaskLockedException,
+)
 
 from academy.events.capture import capture_log
 from academy.events.lake import compact
@@ -71,7 +74,8 @@ def expire_raw_events() -> None:
 @db_task(retries=20, retry_delay=ERASURE_RERUN_RETRY)  # type: ignore[untyped-decorator]
 def erase_events_again(external_id: str, waiting_for: list[str], give_up_at: float) -> None:
     """An erasure's re-run (scheduled by `schedule_erasure_rerun`); stored in the job queue, so
-    it survives a restart. Retried while the segments are open or compaction holds the lock."""
+    it survives a restart. Retried every 30 s while the segments are open or a compaction holds
+    the lock, and up to 20 times after an error."""
     try:
         with lock_task(COMPACTION_LOCK):
             erasure = events_erase_again(
@@ -81,7 +85,8 @@ def erase_events_again(external_id: str, waiting_for: list[str], give_up_at: flo
                 give_up_at=give_up_at,
                 keep_from=retention_horizon(),
             )
-    except SegmentsStillOpen as waiting:
+    except (SegmentsStillOpen, TaskLockedException) as waiting:
+        # Waiting is not failing: these retries do not use up the task's retries.
         raise RetryTask(str(waiting), delay=ERASURE_RERUN_RETRY) from None
     # The log names no creator: the erasure receipt keeps only a digest.
     logger.info("Erasure re-run removed %d more events", erasure.events)

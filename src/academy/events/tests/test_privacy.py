@@ -176,3 +176,14 @@ def test_the_erasure_rerun_covers_a_segment_another_process_had_open(
     # Idempotent: a second run (a retry after a crash, say) finds nothing and rewrites nothing.
     erase_events_again.call_local(**rerun.kwargs)
     assert [path.stat().st_mtime_ns for path in everything] == written
+
+
+def test_the_erasure_rerun_waits_for_a_running_compaction(
+    creator: Creator, events_dir: Path, job_queue: Any
+) -> None:
+    events_ingest(raw_events=events_for(creator.external_id, 2))
+    with job_queue.lock_task("events-compact"), pytest.raises(RetryTask):
+        erase_events_again.call_local(external_id=creator.external_id, waiting_for=[], give_up_at=0)
+    assert creator.external_id in everything_on_disk(events_dir)
+    erase_events_again.call_local(external_id=creator.external_id, waiting_for=[], give_up_at=0)
+    assert everything_on_disk(events_dir) == []

@@ -67,30 +67,35 @@ def _partition(day_dir: Path) -> ExpiredDay:
 def expire_raw_days(
     *, events_dir: Path, keep_from: date | None, dry_run: bool = False
 ) -> RetentionRun:
-    """Drop the lake's day partitions before ``keep_from``; rollups are left as they are.
+    """Drop the lake's day partitions before ``keep_from`` (None: keep them; the lake never takes
+    back what it already dropped); rollups are left as they are. Also clears what crashed
+    writers left in the staging folder.
 
     With ``dry_run`` nothing changes and the run lists what would be dropped. Safe to stop at
     any point: the kept-from day is recorded before any partition goes, and each partition
     leaves the lake in one rename.
     """
-    if keep_from is None:
-        return RetentionRun(keep_from=None, dry_run=dry_run)
     lake_dir = events_dir / "lake"
     staging_dir = events_dir / "staging"
     with lake_lock(events_dir):
+        # Never less than the lake already dropped: a run stopped between recording the day
+        # and moving the partitions out is finished by the next one, whatever the setting says.
+        floor = max((day for day in (keep_from, raw_kept_from(events_dir)) if day), default=None)
         expired = sorted(
             path
             for path in lake_dir.glob("date=*")
-            if path.is_dir() and path.name.removeprefix("date=") < keep_from.isoformat()
+            if floor and path.is_dir() and path.name.removeprefix("date=") < floor.isoformat()
         )
-        days = [_partition(path) for path in expired]
-        stale = _stale_staging(staging_dir)
+        run = RetentionRun(
+            keep_from=floor.isoformat() if floor else None,
+            days=[_partition(path) for path in expired],
+            dry_run=dry_run,
+            stale_staging=len(stale := _stale_staging(staging_dir)),
+        )
         if dry_run:
-            return RetentionRun(
-                keep_from=keep_from.isoformat(), days=days, dry_run=True, stale_staging=len(stale)
-            )
-        recorded = raw_kept_from(events_dir)
-        record_raw_kept_from(events_dir, keep_from)
+            return run
+        if floor:
+            record_raw_kept_from(events_dir, floor)
         if expired:
             trash = staging_dir / f"expired-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
             trash.mkdir(parents=True)
@@ -103,11 +108,7 @@ def expire_raw_days(
                 shutil.rmtree(path)
             else:
                 path.unlink()
-    return RetentionRun(
-        keep_from=max(keep_from, recorded or keep_from).isoformat(),
-        days=days,
-        stale_staging=len(stale),
-    )
+    return run
 
 
 def _stale_staging(staging_dir: Path) -> list[Path]:

@@ -14,7 +14,13 @@ from django.test import override_settings
 
 from academy.config.env import ConfigurationError, read_environment
 from academy.core.tests.helpers import SetTime
-from academy.events.lake import append_to_lake, compact, raw_kept_from, records_table
+from academy.events.lake import (
+    append_to_lake,
+    compact,
+    raw_kept_from,
+    record_raw_kept_from,
+    records_table,
+)
 from academy.events.retention import retention_horizon
 from academy.events.rollups import lake_days, rollup_days
 from academy.events.tasks import compact_events, expire_raw_events
@@ -138,6 +144,21 @@ def test_compaction_drops_events_older_than_the_horizon(
 
 
 def test_retention_zero_keeps_everything(lake_with_an_old_day: Path) -> None:
+    leftover = lake_with_an_old_day / "staging" / "123-abc"
+    leftover.mkdir(parents=True)
     with override_settings(ACADEMY_EVENTS_RETENTION_DAYS=0):
         assert "kept forever" in academy("retention")
+    assert not leftover.exists()  # crashed writers' leftovers go all the same
     assert lake_days(lake_with_an_old_day) == [OLD_DAY, RECENT_DAY]
+
+
+def test_a_retention_run_stopped_halfway_is_finished_by_the_next(
+    lake_with_an_old_day: Path,
+) -> None:
+    events_dir = lake_with_an_old_day
+    # Stopped after recording the first kept day, before moving the old partition out.
+    record_raw_kept_from(events_dir, date(2026, 10, 23))
+    # Even with a longer retention configured since, the next run finishes the job.
+    with override_settings(ACADEMY_EVENTS_RETENTION_DAYS=395):
+        assert "Dropped 1 days, 3 events" in academy("retention")
+    assert lake_days(events_dir) == [RECENT_DAY]

@@ -12,3 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "academy-test", "immediate": True}
+
+# Test data is dated around a frozen 2026 clock; keep raw events forever unless a test sets a
+# horizon, so fixtures do not start expiring as the real calendar moves on.
+ACADEMY_EVENTS_RETENTION_DAYS = 0

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "academy.learning",
     "academy.privacy",
     "academy.events",
+    "academy.simulation",
     "academy.web",
 ]
 

@@ -56,6 +56,7 @@ class Catalog:
     next_lesson: npt.NDArray[np.int64]  # the following lesson of the same course, or -1
     first_lesson: npt.NDArray[np.int64]  # a course's first lesson, or -1
     lesson_count: npt.NDArray[np.int64]  # a course's lessons
+    course_lessons: npt.NDArray[np.int64]  # (items, longest course): a course's lessons, -1 pads
     hashtags: tuple[str, ...]
     hashtag_items: npt.NDArray[np.bool_]  # (hashtags, items)
     hashtag_topic: npt.NDArray[np.int64]  # the topic most of a hashtag's items have
@@ -102,10 +103,13 @@ def catalog_build(items: Sequence[ItemSpec], *, languages: Sequence[str]) -> Cat
         if item.format in LESSON_FORMATS and ("course", item.course) in index:
             course_of[n] = index[("course", item.course)]
             by_course.setdefault(int(course_of[n]), []).append(n)
+    longest = max((len(lessons) for lessons in by_course.values()), default=0)
+    course_lessons = np.full((size, longest), -1, dtype=np.int64)
     for course, lessons in by_course.items():
         ordered = sorted(lessons, key=lambda n: (items[n].position, items[n].item_id))
         first_lesson[course] = ordered[0]
         lesson_count[course] = len(ordered)
+        course_lessons[course, : len(ordered)] = ordered
         for current, following in itertools.pairwise(ordered):
             next_lesson[current] = following
     topic_code = np.array([topics.index(item.topic) for item in items], dtype=np.int64)
@@ -156,6 +160,7 @@ def catalog_build(items: Sequence[ItemSpec], *, languages: Sequence[str]) -> Cat
         next_lesson=next_lesson,
         first_lesson=first_lesson,
         lesson_count=lesson_count,
+        course_lessons=course_lessons,
         hashtags=hashtags,
         hashtag_items=hashtag_items,
         hashtag_topic=_majority_topic(hashtag_items, topic_code, len(topics)),

@@ -240,29 +240,60 @@ def batch_table(batch: EventBatch, vocabulary: Vocabulary) -> pa.Table:
     return pa.table([columns[field.name] for field in LAKE_SCHEMA], schema=LAKE_SCHEMA)
 
 
+def _uuid_texts(rows: ByteRows) -> list[str]:
+    text = uuid_strings(rows)
+    return text.to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
+
+
+def _texts(codes: IntArray, values: Sequence[str]) -> list[str]:
+    """values[code] per row as Python strings, "" where code is -1."""
+    table = np.array([*values, ""], dtype=object)
+    return table[np.where(codes < 0, len(values), codes)].tolist()  # type: ignore[no-any-return]
+
+
 def batch_records(batch: EventBatch, vocabulary: Vocabulary) -> list[dict[str, Any]]:
     """The events as the JSON objects a client sends to the events API."""
-    columns = {name: array.to_pylist() for name, array in _columns(batch, vocabulary).items()}
+    catalog, population = vocabulary.catalog, vocabulary.population
+    server = np.isin(batch.name, [NAME[name] for name in SERVER_EVENTS])
+    creators, inverse = np.unique(batch.creator, return_inverse=True)
     timestamps = np.datetime_as_string(batch.timestamp_us.astype("datetime64[us]"), unit="us")
     properties = _properties(batch, vocabulary.queries)
+    columns = zip(
+        _uuid_texts(batch.uuid),
+        _texts(batch.name, EVENT_NAMES),
+        timestamps.tolist(),
+        _texts(inverse, creator_ids(creators, vocabulary.creator_prefix)),
+        _uuid_texts(batch.session),
+        _texts(batch.entry_point, EVENT_ENTRY_POINTS),
+        _texts(batch.item, [item.item_kind for item in catalog.items]),
+        _texts(batch.item, [item.item_id for item in catalog.items]),
+        _uuid_texts(batch.request),
+        batch.position.tolist(),
+        _texts(population.region[batch.creator], REGIONS),
+        _texts(population.language[batch.creator], population.languages),
+        _texts(np.where(server, -1, population.platform[batch.creator]), PLATFORMS),
+        _texts(np.where(server, -1, population.app_version[batch.creator]), APP_VERSIONS),
+        strict=True,
+    )
     records: list[dict[str, Any]] = []
-    for row in range(len(batch)):
+    for row, (uuid, name, ts, creator, session, entry, kind, item, request, position, region,
+              language, platform, version) in enumerate(columns):  # fmt: skip
         record: dict[str, Any] = {
-            "uuid": columns["uuid"][row],
-            "name": columns["name"][row],
-            "timestamp": f"{timestamps[row]}+00:00",
-            "creator_id": columns["creator_id"][row],
-            "session_id": columns["session_id"][row],
-            "entry_point": columns["entry_point"][row],
-            "item_kind": columns["item_kind"][row],
-            "item_id": columns["item_id"][row],
-            "request_id": columns["request_id"][row],
-            "position": columns["position"][row],
+            "uuid": uuid,
+            "name": name,
+            "timestamp": ts + "+00:00",
+            "creator_id": creator,
+            "session_id": session,
+            "entry_point": entry,
+            "item_kind": kind,
+            "item_id": item,
+            "request_id": request,
+            "position": position if position >= 0 else None,
             "context": {
-                "region": columns["region"][row],
-                "language": columns["language"][row],
-                "platform": columns["platform"][row],
-                "app_version": columns["app_version"][row],
+                "region": region,
+                "language": language,
+                "platform": platform,
+                "app_version": version,
             },
         }
         if row in properties:

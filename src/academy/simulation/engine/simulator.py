@@ -416,9 +416,6 @@ class Simulator:
         self.active_yesterday = np.zeros(size, dtype=np.bool_)
         self.active_today = np.zeros(size, dtype=np.bool_)
         self.counters = _Counters()
-        self.course_members = np.zeros((catalog.size, catalog.size), dtype=np.float64)
-        lessons = np.flatnonzero(catalog.course_of >= 0)
-        self.course_members[lessons, catalog.course_of[lessons]] = 1.0
         self.query_pools = self._query_pools()
 
     def _rng(self, purpose: int, day: int, chunk: int) -> np.random.Generator:
@@ -909,8 +906,9 @@ class Simulator:
         if not local.size:
             return
         catalog = self.world.catalog
-        completed = ((state.bits[local] & COMPLETED) != 0).astype(np.float64)
-        done = np.einsum("ni,ni->n", completed, self.course_members[:, course].T)
+        lessons = catalog.course_lessons[course]  # (n, longest course), -1 pads
+        completed = (state.bits[local[:, None], np.maximum(lessons, 0)] & COMPLETED) != 0
+        done = (completed & (lessons >= 0)).sum(axis=1)
         whole = (done >= catalog.lesson_count[course]) & ((state.bits[local, course] & BADGE) == 0)
         _unique, once = np.unique(local[whole] * catalog.size + course[whole], return_index=True)
         rows = np.flatnonzero(whole)[once]

@@ -1,0 +1,462 @@
+"""Writes of the simulator: simulated creators, their learning, and their events.
+
+``simulation_run`` samples creators for the published catalogue, creates (or reuses) their
+Creator rows, plays the days with the engine, and writes what happened through one of two sinks:
+
+- ``capture``: the events go through ``events_ingest`` in batches of at most 1,000, the path the
+  host app's ``POST /api/v1/events`` takes, into the capture log (the worker compacts them);
+- ``lake``: each chunk's events become an Arrow table appended straight to the lake
+  (``append_to_lake``), for large runs.
+
+Both carry the same events, uuids included. The learning the events describe (enrolments, lesson
+progress and completions, badges and certificates) is written to the operational tables in
+bulk, always after the events it follows from, so a run stopped between chunks leaves the two
+consistent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from academy.accounts.models import Creator
+from academy.core import clock
+from academy.core.errors import ValidationFailed
+from academy.events.capture import capture_log
+from academy.events.lake import append_to_lake
+from academy.events.rollups import rollup_days
+from academy.events.services import MAX_BATCH, events_ingest
+from academy.learning.models import BadgeAward, Certificate, Enrollment, LessonProgress, QuizAttempt
+from academy.simulation.engine import assumptions
+from academy.simulation.engine.events import EventBatch, batch_records, batch_table, creator_ids
+from academy.simulation.engine.policies import Policy
+from academy.simulation.engine.population import NICHES, REGIONS
+from academy.simulation.engine.simulator import (
+    CREATOR_PREFIX,
+    DAY_US,
+    POLICY_NAMES,
+    ChunkResult,
+    LearningChanges,
+    RunProgress,
+    SimulationReport,
+    Simulator,
+    World,
+    policy_for,
+    world_build,
+)
+from academy.simulation.selectors import simulation_catalog
+
+SINKS = ("capture", "lake")
+MAX_CREATORS = 1_000_000
+MAX_DAYS = 365
+ROW_BATCH = 1_000
+# The lake sink appends once this many events are waiting: few, large appends.
+LAKE_APPEND_EVENTS = 1_000_000
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    report: SimulationReport
+    sink: str
+    creators_created: int
+    creators_reused: int
+    days: list[str]  # UTC days that received events (the rollups to recompute)
+    rolled_up: bool
+
+
+def _validate(*, creators: int, days: int, seed: int, policy: str | Policy, sink: str) -> None:
+    errors = {}
+    if not 1 <= creators <= MAX_CREATORS:
+        errors["creators"] = _("Simulate 1 to %(max)s creators.") % {"max": f"{MAX_CREATORS:,}"}
+    if not 1 <= days <= MAX_DAYS:
+        errors["days"] = _("Simulate 1 to %(max)d days.") % {"max": MAX_DAYS}
+    if seed < 0:
+        errors["seed"] = _("The seed is a whole number from 0.")
+    if isinstance(policy, str) and policy not in POLICY_NAMES:
+        errors["policy"] = _("Choose a policy: %(names)s.") % {"names": ", ".join(POLICY_NAMES)}
+    if sink not in SINKS:
+        errors["sink"] = _("Choose a sink: %(names)s.") % {"names": ", ".join(SINKS)}
+    if errors:
+        raise ValidationFailed(" ".join(errors.values()), errors=errors)
+
+
+def _now_us(now: datetime) -> int:
+    return int(now.timestamp()) * 1_000_000 + now.microsecond
+
+
+def _from_us(value: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(value))
+
+
+def simulated_handle(index: int, niche: int) -> str:
+    """A simulated creator's handle (also the name on their certificates)."""
+    return f"sim.{NICHES[niche]}.{index}"
+
+
+def simulated_creators_ensure(*, world: World, now: datetime) -> tuple[IntArray, int]:
+    """Create or update the run's creators (``sim-0000000`` …) in bulk.
+
+    Returns each creator's primary key, by population index, and how many rows were new. A
+    rerun reuses the rows and rewrites their attributes to the new sample.
+    """
+    population = world.population
+    ids = creator_ids(np.arange(population.size), CREATOR_PREFIX)
+    id_range = (ids[0], ids[-1])
+    existing = Creator.objects.filter(external_id__range=id_range).count()
+    goals_field = Creator._meta.get_field("goals")
+    stamp = _datetimes(np.array([_now_us(now)]))[0]
+    onboarded_at = _datetimes(np.array([_now_us(now - timedelta(days=1))]))[0]
+    columns = (
+        "external_id", "handle", "niche", "follower_count", "follower_tier", "region", "language",
+        "timezone", "goals", "level", "personalisation_consent", "onboarded_at", "is_minor",
+        "created_at", "updated_at",
+    )  # fmt: skip
+
+    def row(index: int) -> tuple[object, ...]:
+        region = REGIONS[population.region[index]]
+        onboarded = bool(population.onboarded[index])
+        goals = [
+            goal
+            for goal, held in zip(assumptions.GOALS, population.goals[index], strict=True)
+            if held and onboarded
+        ]
+        return (
+            ids[index],
+            simulated_handle(index, int(population.niche[index])),
+            NICHES[population.niche[index]],
+            int(population.follower_count[index]),
+            assumptions.FOLLOWER_TIERS[population.follower_tier[index]],
+            region,
+            population.languages[population.language[index]],
+            assumptions.REGION_TIMEZONES[region][0],
+            goals_field.get_db_prep_save(goals, connection),
+            assumptions.LEVELS[population.stated_level[index]] if onboarded else "",
+            bool(population.personalisation_consent[index]),
+            onboarded_at if onboarded else None,
+            False,
+            stamp,
+            stamp,
+        )
+
+    with transaction.atomic():
+        _upsert(
+            Creator,
+            columns,
+            (row(index) for index in range(population.size)),
+            conflict=("external_id",),
+            update=tuple(name for name in columns if name not in {"external_id", "created_at"}),
+        )
+    pks = np.zeros(population.size, dtype=np.int64)
+    for external_id, pk in Creator.objects.filter(external_id__range=id_range).values_list(
+        "external_id", "pk"
+    ):
+        pks[int(external_id.removeprefix(CREATOR_PREFIX))] = pk
+    return pks, population.size - existing
+
+
+def _datetimes(values: IntArray) -> list[Any]:
+    """µs timestamps as the database takes them; None for -1."""
+    if connection.vendor == "sqlite":
+        # What Django's SQLite backend stores for an aware datetime: naive UTC text.
+        text = np.datetime_as_string(np.maximum(values, 0).astype("datetime64[us]"), unit="us")
+        adapted = np.char.replace(text, "T", " ").astype(object)
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        adapted = np.array([adapt(_from_us(max(v, 0))) for v in values.tolist()], dtype=object)
+    adapted[values < 0] = None
+    return adapted.tolist()  # type: ignore[no-any-return]
+
+
+def simulated_learning_reset(*, creators: int) -> None:
+    """Forget the learning of the first ``creators`` simulated creators: a run starts afresh."""
+    ids = creator_ids(np.array([0, creators - 1]), CREATOR_PREFIX)
+    mine = {"creator__external_id__range": (ids[0], ids[1])}
+    with transaction.atomic():
+        for model in (Certificate, BadgeAward, QuizAttempt, LessonProgress, Enrollment):
+            model.objects.filter(**mine).delete()
+
+
+def _upsert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """INSERT … ON CONFLICT in one executemany: SQLite and PostgreSQL both speak it.
+
+    Model instances would cost more than the rows themselves at simulation sizes (bulk_create
+    spent ~100 µs a row building and preparing objects), so rows are plain tuples here.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    keys = ", ".join(connection.ops.quote_name(column) for column in conflict)
+    action = (
+        "DO UPDATE SET "
+        + ", ".join(
+            f"{connection.ops.quote_name(column)} = excluded.{connection.ops.quote_name(column)}"
+            for column in update
+        )
+        if update
+        else "DO NOTHING"
+    )
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({keys}) {action}"  # noqa: S608
+    with connection.cursor() as cursor:
+        batch: list[Sequence[Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == ROW_BATCH * 10:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+class _LearningWriter:
+    """Turns LearningChanges into upserts of the learning tables, in one transaction."""
+
+    def __init__(self, world: World, creator_pks: IntArray) -> None:
+        catalog = world.catalog
+        self.creator_pks = creator_pks
+        self.item_refs = np.array([item.ref for item in catalog.items], dtype=np.int64)
+        self.niches = world.population.niche
+        self.video = catalog.format_code == assumptions.FORMATS.index("video")
+        self.duration = catalog.duration
+
+    def write(self, changes: LearningChanges) -> None:
+        with transaction.atomic():
+            self._enrolments(changes)
+            self._progress(changes)
+            self._completions(changes)
+
+    def _pairs(self, creators: IntArray, items: IntArray) -> tuple[list[int], list[int]]:
+        return self.creator_pks[creators].tolist(), self.item_refs[items].tolist()
+
+    def _enrolments(self, changes: LearningChanges) -> None:
+        columns = ("creator_id", "course_id", "enrolled_at", "last_activity_at")
+        for (creator, course, ts), update in (
+            (changes.enrolled, ()),
+            # Every touched enrolment moves its last activity on (its row exists by now).
+            (changes.course_activity, ("last_activity_at",)),
+        ):
+            creators, courses = self._pairs(creator, course)
+            when = _datetimes(ts)
+            _upsert(
+                Enrollment,
+                columns,
+                zip(creators, courses, when, when, strict=True),
+                conflict=("creator_id", "course_id"),
+                update=update,
+            )
+
+    def _progress(self, changes: LearningChanges) -> None:
+        creators, lessons = self._pairs(changes.progress_creator, changes.progress_lesson)
+        seconds = np.where(
+            self.video[changes.progress_lesson],
+            np.rint(self.duration[changes.progress_lesson] * changes.progress_percent / 100.0),
+            0,
+        ).astype(np.int64)
+        completed = changes.progress_completed_us >= 0
+        rows = list(
+            zip(
+                creators,
+                lessons,
+                _datetimes(changes.progress_started_us),
+                _datetimes(changes.progress_updated_us),
+                seconds.tolist(),
+                seconds.tolist(),
+                changes.progress_percent.tolist(),
+                _datetimes(changes.progress_completed_us),
+                strict=True,
+            )
+        )
+        columns = (
+            "creator_id", "lesson_id", "started_at", "updated_at", "position_seconds",
+            "furthest_seconds", "watch_percent", "completed_at",
+        )  # fmt: skip
+        kept = ("updated_at", "position_seconds", "furthest_seconds", "watch_percent")
+        # Pairs completed in these chunks get their completion; the others keep theirs.
+        for chosen, update in ((completed, (*kept, "completed_at")), (~completed, kept)):
+            _upsert(
+                LessonProgress,
+                columns,
+                (row for row, take in zip(rows, chosen.tolist(), strict=True) if take),
+                conflict=("creator_id", "lesson_id"),
+                update=update,
+            )
+
+    def _completions(self, changes: LearningChanges) -> None:
+        creator, course, ts = changes.courses_completed
+        if not creator.size:
+            return
+        creators, courses = self._pairs(creator, course)
+        when = _datetimes(ts)
+        pairs = list(zip(creators, courses, when, strict=True))
+        _upsert(
+            Enrollment,
+            ("creator_id", "course_id", "enrolled_at", "last_activity_at", "completed_at"),
+            ((c, k, t, t, t) for c, k, t in pairs),
+            conflict=("creator_id", "course_id"),
+            update=("completed_at",),
+        )
+        _upsert(
+            BadgeAward,
+            ("creator_id", "course_id", "awarded_at"),
+            pairs,
+            conflict=("creator_id", "course_id"),
+        )
+        _upsert(
+            Certificate,
+            ("creator_id", "course_id", "code", "holder_name", "issued_at"),
+            (
+                (c, k, secrets.token_hex(10), simulated_handle(index, int(self.niches[index])), t)
+                for (c, k, t), index in zip(pairs, creator.tolist(), strict=True)
+            ),
+            conflict=("creator_id", "course_id"),
+        )
+
+
+@dataclass
+class _Writer:
+    """Writes each chunk's events through the sink, and later their learning, never before.
+
+    Chunks wait until about LAKE_APPEND_EVENTS events have gathered: the lake sink then appends
+    them in one go, and for both sinks their learning is merged per (creator, item) pair and
+    written in one transaction — far fewer rows than chunk by chunk.
+    """
+
+    world: World
+    sink: str
+    events_dir: Path
+    learning: _LearningWriter
+    now: datetime
+    days: set[str] = field(default_factory=set)
+    waiting: list[ChunkResult] = field(default_factory=list)
+    waiting_events: int = 0
+
+    def chunk(self, result: ChunkResult) -> None:
+        if self.sink == "capture":
+            self._capture(result.events)
+        self.waiting.append(result)
+        self.waiting_events += len(result.events)
+        if self.waiting_events >= LAKE_APPEND_EVENTS:
+            self.flush()
+
+    def _capture(self, batch: EventBatch) -> None:
+        records = batch_records(batch, self.world.vocabulary)
+        for start in range(0, len(records), MAX_BATCH):
+            outcome = events_ingest(raw_events=records[start : start + MAX_BATCH], now=self.now)
+            if outcome.rejected:
+                problem = outcome.rejected[0]
+                raise RuntimeError(
+                    f"The capture path refused a simulated event ({problem.field}: "
+                    f"{problem.detail}): the simulator and the taxonomy disagree."
+                )
+        self.days |= {
+            _from_us(day * DAY_US).date().isoformat()
+            for day in np.unique(batch.timestamp_us // DAY_US).tolist()
+        }
+
+    def flush(self) -> None:
+        """Append the waiting events to the lake (lake sink), then write their learning."""
+        if not self.waiting:
+            return
+        if self.sink == "lake":
+            table = pa.concat_tables(
+                batch_table(result.events, self.world.vocabulary) for result in self.waiting
+            )
+            run = append_to_lake(events_dir=self.events_dir, table=table)
+            self.days |= set(run.days)
+        self.learning.write(
+            LearningChanges.merge(
+                [result.learning for result in self.waiting], self.world.catalog.size
+            )
+        )
+        self.waiting, self.waiting_events = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        if self.sink == "capture":
+            # Sealed now, the segment is ready for the compactor without waiting for idle sealing.
+            capture_log().seal()
+
+
+def simulation_run(
+    *,
+    creators: int,
+    days: int,
+    seed: int,
+    policy: str | Policy = "popularity",
+    sink: str = "lake",
+    events_dir: Path | None = None,
+    rollups: bool = False,
+    progress: Callable[[RunProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SimulationResult:
+    """Simulate ``creators`` creators for ``days`` days ending now, and write what they did.
+
+    ``policy`` is one of POLICY_NAMES or any ``Policy`` (the product's feed, adapted). With the
+    lake sink and ``rollups``, the touched days' rollups are recomputed at the end; events sent
+    through the capture path are compacted and rolled up by the worker as usual.
+    ``should_stop`` is asked between chunks; a stopped run writes what it simulated and says so.
+    """
+    _validate(creators=creators, days=days, seed=seed, policy=policy, sink=sink)
+    try:
+        catalog = simulation_catalog()
+    except ValueError as error:
+        raise ValidationFailed(
+            _(
+                "There is no published content to simulate. Load the content pack first "
+                "(academy content load)."
+            )
+        ) from error
+    events_dir = events_dir or Path(settings.ACADEMY_EVENTS_DIR)
+    world = world_build(catalog=catalog, creators=creators, seed=seed)
+    now = clock.now()
+    creator_pks, created = simulated_creators_ensure(world=world, now=now)
+    simulated_learning_reset(creators=creators)
+    chosen = policy_for(policy, world) if isinstance(policy, str) else policy
+    writer = _Writer(
+        world=world,
+        sink=sink,
+        events_dir=events_dir,
+        learning=_LearningWriter(world, creator_pks),
+        now=now,
+    )
+    report = Simulator(world, chosen, days=days, now_us=_now_us(now)).run(
+        on_chunk=writer.chunk, progress=progress, should_stop=should_stop
+    )
+    writer.close()
+    days_written = sorted(writer.days)
+    rolled_up = rollups and sink == "lake" and bool(days_written)
+    if rolled_up:
+        rollup_days(events_dir=events_dir, days=days_written)
+    return SimulationResult(
+        report=report,
+        sink=sink,
+        creators_created=created,
+        creators_reused=creators - created,
+        days=days_written,
+        rolled_up=rolled_up,
+    )
+
+
+def simulation_summary(result: SimulationResult) -> dict[str, Any]:
+    """The result as plain JSON-ready data (for --json and the benchmark)."""
+    return asdict(result)

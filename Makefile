@@ -46,11 +46,12 @@ install: $(VENV_STAMP) $(ASSETS_STAMP)  ## Python environment from uv.lock and b
 apt-npm:
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm
 
-system-deps:  ## Debian packages the tests need (PostgreSQL, Chromium, gettext), only when missing
+system-deps:  ## Debian packages the tests need (PostgreSQL, Chromium, gettext, Java), only when missing
 	@missing=""; \
 	[ -n "$(PG_BINDIR)" ] || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq; \

@@ -433,21 +433,15 @@ class LakeStats:
 
 def lake_stats(*, events_dir: Path) -> LakeStats:
     """Distinct events in the lake: in all, per day (UTC) and per name."""
-    files = sorted((events_dir / "lake").glob("date=*/*.parquet"))
-    if not files:
-        return LakeStats(total=0, per_day={}, per_name={})
-    connection = _connect()
-    listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in files) + "]"
-    connection.execute(
-        f"CREATE TEMP VIEW lake AS SELECT *, strftime(timestamp, '%Y-%m-%d') AS day "  # noqa: S608
-        f"FROM read_parquet({listing})"
-    )
-    total = connection.execute("SELECT count(DISTINCT uuid) FROM lake").fetchone()[0]  # type: ignore[index]
-    per_day = dict(
-        connection.execute("SELECT day, count(*) FROM lake GROUP BY day ORDER BY day").fetchall()
-    )
-    per_name = dict(
-        connection.execute("SELECT name, count(*) FROM lake GROUP BY name ORDER BY name").fetchall()
-    )
-    connection.close()
+    # Imported here: the query layer reads this module's COLUMNS.
+    from academy.events.query import DuckDBEngine
+
+    with DuckDBEngine() as engine:
+        if not engine.register_lake(events_dir):
+            return LakeStats(total=0, per_day={}, per_name={})
+        ((total,),) = engine.query("SELECT COUNT(DISTINCT uuid) FROM events")
+        per_day = dict(engine.query("SELECT day, COUNT(*) FROM events GROUP BY day ORDER BY day"))
+        per_name = dict(
+            engine.query("SELECT name, COUNT(*) FROM events GROUP BY name ORDER BY name")
+        )
     return LakeStats(total=total, per_day=per_day, per_name=per_name)

@@ -1,62 +1,98 @@
 """Pre-aggregated rollups of the lake, recomputed per day for the days that changed.
 
 ``<events dir>/rollups/<rollup>/date=YYYY-MM-DD/part.parquet``, one file per rollup and day,
-replaced atomically. The SQL is kept portable (CASE sums, no engine-specific functions) so a
-warehouse engine can run the same statements over the same lake.
+replaced atomically. The SQL is portable (``COUNT(CASE …)``, ``SUM``, ``CAST``, no
+engine-specific functions) and runs through the query layer, so DuckDB here and Spark on a
+cluster compute the same rows from the same lake (``tests/test_spark_parity.py``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import queue
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
 
-from academy.events.capture import _fsync_directory
-
-
-def _count(name: str, column: str) -> str:
-    return f"SUM(CASE WHEN name = '{name}' THEN 1 ELSE 0 END) AS {column}"
-
-
-COUNTS = ", ".join(
-    _count(name, column)
-    for name, column in (
-        ("impression", "impressions"),
-        ("click", "clicks"),
-        ("lesson_start", "lesson_starts"),
-        ("lesson_complete", "lesson_completes"),
-        ("quiz_submit", "quiz_submits"),
-        ("enroll", "enrolls"),
-        ("not_interested", "not_interested"),
-    )
+from academy.events.query import (
+    LAKE,
+    DuckDBEngine,
+    QueryEngine,
+    check_day,
+    check_relation,
+    default_engine,
+    lake_days,
+    rollup_target,
 )
 
-ROLLUPS: dict[str, str] = {
+__all__ = ["KEYS", "ROLLUPS", "RollupRun", "lake_days", "read_rollup", "rollup_days"]
+
+# Counted per row: (event name, column).
+COUNTED = (
+    ("impression", "impressions"),
+    ("click", "clicks"),
+    ("lesson_start", "lesson_starts"),
+    ("lesson_complete", "lesson_completes"),
+    ("quiz_submit", "quiz_submits"),
+    ("enroll", "enrolls"),
+    ("not_interested", "not_interested"),
+)
+# COUNT of a CASE without ELSE counts the matching rows and is a BIGINT in every engine (a SUM
+# of CASE is a HUGEINT in DuckDB, which Parquet stores as a float); sums of counts are cast back.
+COUNTS = ", ".join(
+    f"COUNT(CASE WHEN name = '{name}' THEN 1 END) AS {column}" for name, column in COUNTED
+)
+SUMS = ", ".join(f"CAST(SUM({column}) AS BIGINT) AS {column}" for _, column in COUNTED)
+
+# The grouping keys of each rollup: one row per distinct key.
+KEYS: dict[str, tuple[str, ...]] = {
     # What each creator did with each item, by entry point: CTR, completion, content performance.
-    "creator_item_daily": f"""
-        SELECT day, creator_id, item_kind, item_id, entry_point, COUNT(*) AS events, {COUNTS}
-        FROM events
-        WHERE creator_id <> ''
-        GROUP BY day, creator_id, item_kind, item_id, entry_point
-    """,
+    "creator_item_daily": ("day", "creator_id", "item_kind", "item_id", "entry_point"),
     # One row per active creator and day: DAU/WAU/MAU, retention, per-creator metrics.
-    "creator_daily": f"""
-        SELECT day, creator_id, COUNT(*) AS events, {COUNTS}
-        FROM events
+    "creator_daily": ("day", "creator_id"),
+    # Entry points by segment: CTR per entry point with breakdowns, and distinct creators.
+    "entry_point_daily": ("day", "entry_point", "region", "language", "platform"),
+}
+
+
+def _grouped(keys: tuple[str, ...]) -> str:
+    return ", ".join(keys)
+
+
+ROLLUPS: dict[str, str] = {
+    # Anonymous events (no creator_id) count for entry points only.
+    "creator_item_daily": f"""
+        SELECT {_grouped(KEYS["creator_item_daily"])}, COUNT(*) AS events, {COUNTS}
+        FROM {LAKE}
         WHERE creator_id <> ''
-        GROUP BY day, creator_id
+        GROUP BY {_grouped(KEYS["creator_item_daily"])}
     """,
-    # Entry points by segment: CTR per entry point with breakdowns.
+    "creator_daily": f"""
+        SELECT {_grouped(KEYS["creator_daily"])}, COUNT(*) AS events, {COUNTS}
+        FROM {LAKE}
+        WHERE creator_id <> ''
+        GROUP BY {_grouped(KEYS["creator_daily"])}
+    """,
+    # Per creator first, then per segment: each inner row is one creator, so counting the rows
+    # with a creator counts distinct creators — the same number as COUNT(DISTINCT creator_id),
+    # at half the cost in DuckDB.
     "entry_point_daily": f"""
-        SELECT day, entry_point, region, language, platform, COUNT(*) AS events,
-               COUNT(DISTINCT CASE WHEN creator_id <> '' THEN creator_id END) AS creators, {COUNTS}
-        FROM events
-        GROUP BY day, entry_point, region, language, platform
+        SELECT {_grouped(KEYS["entry_point_daily"])}, CAST(SUM(events) AS BIGINT) AS events,
+               COUNT(CASE WHEN creator_id <> '' THEN 1 END) AS creators, {SUMS}
+        FROM (
+            SELECT {_grouped(KEYS["entry_point_daily"])}, creator_id, COUNT(*) AS events,
+                   {COUNTS}
+            FROM {LAKE}
+            GROUP BY {_grouped(KEYS["entry_point_daily"])}, creator_id
+        ) AS per_creator
+        GROUP BY {_grouped(KEYS["entry_point_daily"])}
     """,
 }
+# Days rolled up at the same time by the default engine: DuckDB's Parquet writer runs one
+# thread per file, so a second day keeps the other core busy.
+PARALLEL_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -65,36 +101,95 @@ class RollupRun:
     rows: dict[str, int]
 
 
-def lake_days(events_dir: Path) -> list[str]:
-    return sorted(path.name.removeprefix("date=") for path in (events_dir / "lake").glob("date=*"))
-
-
-def rollup_days(*, events_dir: Path, days: list[str]) -> RollupRun:
-    """Recompute every rollup for ``days`` from the lake."""
+def _rollup_day(engine: QueryEngine, events_dir: Path, day: str) -> dict[str, int]:
     rows = dict.fromkeys(ROLLUPS, 0)
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    for day in days:
-        files = sorted((events_dir / "lake" / f"date={day}").glob("*.parquet"))
-        if not files:
-            continue
-        listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in files) + "]"
-        connection.execute(
-            f"CREATE OR REPLACE TEMP VIEW events AS SELECT *, '{day}' AS day "
-            f"FROM read_parquet({listing})"
-        )
+    if engine.register_lake(events_dir, days=[day]):
         for name, query in ROLLUPS.items():
-            target_dir = events_dir / "rollups" / name / f"date={day}"
-            target_dir.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target_dir, suffix=".parquet.tmp")
-            os.close(handle)
-            written = connection.execute(
-                f"COPY ({query} ORDER BY ALL) TO '{temporary}' (FORMAT PARQUET)"
-            ).fetchone()[0]  # type: ignore[index]
-            with open(temporary, "rb") as stream:
-                os.fsync(stream.fileno())
-            os.replace(temporary, target_dir / "part.parquet")
-            _fsync_directory(target_dir)
-            rows[name] += int(written)
-    connection.close()
-    return RollupRun(days=list(days), rows=rows)
+            rows[name] = engine.write_parquet(query, rollup_target(events_dir, name, day))
+    return rows
+
+
+def rollup_days(
+    *,
+    events_dir: Path,
+    days: list[str],
+    engine: QueryEngine | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RollupRun:
+    """Recompute every rollup for ``days`` from the lake (a day without events is skipped).
+
+    Each rollup of each day is written to its own file, replaced atomically, so an interrupted
+    run leaves every day either as it was or fully recomputed. With ``engine`` the days run one
+    after another on it; by default DuckDB rolls up ``PARALLEL_DAYS`` days at a time.
+    ``progress(done, total)`` is called after each day.
+    """
+    days = [check_day(day) for day in days]
+    rows = dict.fromkeys(ROLLUPS, 0)
+
+    def add(counts: dict[str, int], done: int) -> None:
+        for name, count in counts.items():
+            rows[name] += count
+        if progress:
+            progress(done, len(days))
+
+    if engine is not None:
+        for done, day in enumerate(days, start=1):
+            add(_rollup_day(engine, events_dir, day), done)
+        return RollupRun(days=days, rows=rows)
+    with DuckDBEngine() as database:
+        engines = [database.cursor() for _ in range(min(PARALLEL_DAYS, len(days)))]
+        idle: queue.SimpleQueue[DuckDBEngine] = queue.SimpleQueue()
+        for cursor in engines:
+            idle.put(cursor)
+
+        def one_day(day: str) -> dict[str, int]:
+            cursor = idle.get()
+            try:
+                return _rollup_day(cursor, events_dir, day)
+            finally:
+                idle.put(cursor)
+
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, len(engines))) as pool:
+                pending = {pool.submit(one_day, day) for day in days}
+                try:
+                    while pending:
+                        finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                        for future in finished:
+                            add(future.result(), len(days) - len(pending))
+                except BaseException:
+                    # Ctrl-C or a failed day: stop the other days too. Each rollup file is
+                    # replaced atomically, so every day is left as it was or fully recomputed.
+                    for future in pending:
+                        future.cancel()
+                    for cursor in engines:
+                        cursor.interrupt()
+                    raise
+        finally:
+            for cursor in engines:
+                cursor.close()
+    return RollupRun(days=days, rows=rows)
+
+
+def read_rollup(
+    *,
+    events_dir: Path,
+    rollup: str,
+    start: str | None = None,
+    end: str | None = None,
+    engine: QueryEngine | None = None,
+) -> pa.Table:
+    """A rollup's rows from day ``start`` to ``end`` (inclusive, either open), ordered by its
+    keys, as an Arrow table — how dashboards and analyses read a date range."""
+    if rollup not in KEYS:
+        raise ValueError(f"unknown rollup {rollup!r}: one of {', '.join(KEYS)}")
+    owned = engine is None
+    engine = engine or default_engine()
+    try:
+        engine.register_rollup(events_dir, rollup, start=start, end=end)
+        # NULLS LAST spelled out: engines differ in where they put NULLs by default.
+        order = ", ".join(f"{key} NULLS LAST" for key in KEYS[rollup])
+        return engine.arrow(f"SELECT * FROM {check_relation(rollup)} ORDER BY {order}")
+    finally:
+        if owned:
+            engine.close()

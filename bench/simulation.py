@@ -76,11 +76,13 @@ def one_run(env: dict[str, str], sink: str) -> dict[str, float]:
 
 def main() -> None:
     results: dict[str, list[dict[str, float]]] = {sink: [] for sink in SIZES}
+    loads = [os.getloadavg()[0]]
     with prepared_data_dir() as env:
         for sink in SIZES:
             for number in range(RUNS):
                 log(f"{sink} sink, run {number + 1} of {RUNS}")
                 results[sink].append(one_run(env, sink))
+                loads.append(os.getloadavg()[0])
     rows = []
     summary = {}
     for sink, runs in results.items():
@@ -105,7 +107,9 @@ def main() -> None:
 
 The demo content pack, seed {SEED}, popularity policy, {DAYS} days; each run from an empty event
 store; medians of {RUNS} runs. "simulate" is the command's wall time (start-up, creators,
-simulation, event writes, learning tables); events/s is events over that time.
+simulation, event writes, learning tables); events/s is events over that time. Load average
+during the runs: {min(loads):.1f} to {max(loads):.1f} (other work on the machine slows every
+figure here).
 
 | sink | creators x days | events | events/s | simulate s | compaction s | rollups s | total s |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |

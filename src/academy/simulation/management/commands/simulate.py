@@ -155,8 +155,8 @@ class Command(BaseCommand):
         console.print(table)
         if report.stopped:
             console.print(
-                f"Stopped after {report.days_completed} whole days: everything simulated until "
-                "then is written."
+                f"Stopped on request after {report.days_completed} whole days: every chunk "
+                "simulated until then is written, events first."
             )
         if result.rolled_up:
             console.print(f"Rollups recomputed for {len(result.days)} days.")

@@ -27,6 +27,7 @@ from academy.catalog.models import (
 )
 from academy.catalog.services import hashtags_ensure
 from academy.core import clock
+from academy.search.services import search_item_changed
 
 
 @dataclass
@@ -106,6 +107,7 @@ def _course(spec: CourseSpec, topics: dict[str, Topic], now: datetime, report: L
     report.count(outcome, f"course {spec.slug}")
     for lesson_spec in spec.lessons:
         _lesson(lesson_spec, course, now, report)
+    search_item_changed(item=course)
 
 
 def _lesson(spec: LessonSpec, course: Course, now: datetime, report: LoadReport) -> None:
@@ -207,6 +209,7 @@ def _wiki(spec: WikiSpec, topics: dict[str, Topic], now: datetime, report: LoadR
     }
     for language, (title, summary, body) in versions.items():
         changed |= _wiki_text(article, language, title, summary, body, now)
+    search_item_changed(item=article)
     report.count("created" if outcome == "created" else "updated" if changed else "unchanged",
                  f"wiki {spec.slug}")  # fmt: skip
 

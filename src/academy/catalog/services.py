@@ -39,6 +39,7 @@ from academy.catalog.models import (
 from academy.core import clock
 from academy.core.errors import Conflict, NotFound, ValidationFailed
 from academy.core.validation import require_choice, require_language
+from academy.search.services import search_item_changed
 
 Item = TypeVar("Item", Course, Lesson, WikiArticle)
 MAX_HASHTAG_LENGTH = 100
@@ -171,6 +172,7 @@ def course_text_save(
     text, _created = CourseText.objects.update_or_create(
         course=course, language=language, defaults=values
     )
+    search_item_changed(item=course)
     return text
 
 
@@ -307,6 +309,7 @@ def lesson_text_save(
     text, _created = LessonText.objects.update_or_create(
         lesson=lesson, language=language, defaults=values
     )
+    search_item_changed(item=lesson)
     return text
 
 
@@ -500,6 +503,7 @@ def wiki_revision_save(
                 text.status = _translation_status(status)
                 fields.append("status")
             text.save(update_fields=fields)
+        search_item_changed(item=article)
     return revision
 
 
@@ -541,6 +545,7 @@ def translation_set_status(
             _("There is no version in “%(language)s” yet.")
             % {"language": get_language_info(language)["name_translated"]}
         )
+    search_item_changed(item=item)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,6 +643,7 @@ def _publish(item: Item, now: datetime) -> Item:
     _texts_of(item).filter(language=item.original_language).update(
         status=TranslationStatus.PUBLISHED
     )
+    search_item_changed(item=item)
     return item
 
 
@@ -687,6 +693,7 @@ def content_archive(*, item: Item) -> Item:
     item.archived_at = clock.now()
     item.publish_at = None
     item.save(update_fields=["status", "archived_at", "publish_at", "updated_at"])
+    search_item_changed(item=item)
     return item
 
 
@@ -872,6 +879,7 @@ def wiki_article_update(
         article.owner = owner
         article.save(update_fields=["category", "topic", "owner", "updated_at"])
         article.hashtags.set(hashtags_ensure(hashtags))
+        search_item_changed(item=article)
         current = (
             WikiText.objects.select_related("current")
             .filter(article=article, language=article.original_language)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from academy.catalog import studio_views as views
+from academy.search import views as search_views
 
 app_name = "studio"
 
@@ -13,6 +14,7 @@ WIKI = "wiki/<slug:slug>/"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("calendar/", views.calendar, name="calendar"),
+    path("content-gaps/", search_views.content_gaps, name="content_gaps"),
     # Courses
     path("courses/new/", views.course_new, name="course_new"),
     path(COURSE, views.course_detail, name="course"),

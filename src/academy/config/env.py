@@ -110,12 +110,15 @@ def database_config(url: str) -> dict[str, object]:
         if str(name) != ":memory:":
             name.parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers proceed while one writer commits; IMMEDIATE avoids
-        # "database is locked" upgrades from read to write inside a transaction.
+        # "database is locked" upgrades from read to write inside a transaction. Memory-mapped
+        # reads and a 32 MiB page cache keep random reads (search's full-text index, joins)
+        # off the read() system call: several times faster on a database of some 100 MB.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-32768;"
             ),
         }
         # Keep connections: opening one runs the PRAGMAs above, which costs more than a query.

@@ -20,5 +20,6 @@ urlpatterns = [
     # Learning first: its /learn/<course>/enrol/ action must win over the lesson page pattern.
     path("", include("academy.learning.urls")),
     path("", include("academy.catalog.urls")),
+    path("", include("academy.search.urls")),
     path("", include("academy.web.urls")),
 ]

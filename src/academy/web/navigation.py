@@ -37,6 +37,12 @@ def navigation_for_user(*, user: User | AnonymousUser) -> list[NavItem]:
             reverse("catalog:wiki"),
             frozenset({"catalog:wiki", "catalog:wiki_article"}),
         ),
+        NavItem(
+            "search",
+            _("Search"),
+            reverse("search:search"),
+            frozenset({"search:search", "search:hashtag"}),
+        ),
     ]
     if not user.is_authenticated:
         return reading

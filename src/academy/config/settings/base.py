@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "academy.privacy",
     "academy.events",
     "academy.simulation",
+    "academy.search",
     "academy.web",
 ]
 

@@ -1,0 +1,127 @@
+"""The search backend interface and the choice of backend by the database in use.
+
+Two real implementations: SQLite FTS5 (`sqlite.py`) and PostgreSQL full-text search with
+pg_trgm (`postgres.py`). Both index the `SearchDocument` table and answer the same questions;
+everything above them (query parsing, typo correction, the ranking blend, pages and the API) is
+shared, so the two engines differ only in how they match, score and highlight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+# Relative weights of the indexed fields: title > hashtags > summary > body.
+FIELD_WEIGHTS = {"title": 10.0, "hashtags": 6.0, "summary": 3.5, "body": 1.0}
+HEAD_FIELDS = ("title", "hashtags", "summary")
+# Matching is two tiers: documents matching in their title, hashtags or summary (the "head"),
+# then documents matching only with their body. Each tier ranks at most its MATCH_CAP most
+# recently indexed matches, so a word in most documents costs no more than a rare one.
+MATCH_CAP = 500
+# Counting stops here: beyond it a page says "1,000+ results".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the searcher narrowed results to; None means any."""
+
+    kind: str | None = None
+    level: str | None = None
+    language: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """Which documents match: every group must match, and a group matches when any of its words
+    does. ``prefix_last`` also matches the last group's first word as the start of a word
+    (autocomplete)."""
+
+    groups: tuple[tuple[str, ...], ...]
+    prefix_last: bool = False
+
+    @classmethod
+    def of_terms(cls, terms: tuple[str, ...], *, any_word: bool = False) -> MatchQuery:
+        """All the terms (the default), or any one of them."""
+        return cls(groups=(terms,) if any_word else tuple((term,) for term in terms))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A matching document and its text relevance (higher is better, above 0)."""
+
+    document_id: int
+    item: str
+    language: str
+    level: str
+    topic: str
+    text_score: float
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Engine output with text.MARK_START/MARK_END around matches (not yet escaped)."""
+
+    title: str
+    snippet: str
+
+
+class SearchBackend(Protocol):
+    vendor: str
+
+    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> list[Candidate]:
+        """The best ``limit`` matching documents, best first, as ``tiered`` orders them."""
+        ...
+
+    def count_items(self, query: MatchQuery, filters: Filters) -> tuple[int, bool]:
+        """How many distinct items have a matching document, counting at most COUNT_CAP
+        documents; True when it stopped there (there are more)."""
+        ...
+
+    def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
+        """The title with its matches marked and the best passage of the body or summary."""
+        ...
+
+    def similar_terms(self, key: str, *, limit: int) -> list[tuple[str, str, int]]:
+        """Vocabulary entries (key, word, documents) that look like the folded word ``key``."""
+        ...
+
+    def rebuild(self) -> None:
+        """Recreate the engine's own structures from the SearchDocument and SearchTerm rows."""
+        ...
+
+
+def backend_for(db: BaseDatabaseWrapper | None = None) -> SearchBackend:
+    """The backend of the database in use (``connection.vendor``)."""
+    db = db or connection
+    if db.vendor == "sqlite":
+        from academy.search.backends.sqlite import SqliteBackend
+
+        return SqliteBackend(db)
+    if db.vendor == "postgresql":
+        from academy.search.backends.postgres import PostgresBackend
+
+        return PostgresBackend(db)
+    raise NotImplementedError(f"Search supports SQLite and PostgreSQL, not {db.vendor}.")
+
+
+def tiered(head: list[Candidate], body: list[Candidate], *, limit: int) -> list[Candidate]:
+    """Head matches first (text score 1 + relevance / best head relevance), then the other
+    body matches (relevance / best body relevance): every score above 0, at most 2."""
+    best_head = max((c.text_score for c in head), default=0.0) or 1.0
+    best_body = max((c.text_score for c in body), default=0.0) or 1.0
+    seen = {c.document_id for c in head}
+    ranked = [
+        Candidate(c.document_id, c.item, c.language, c.level, c.topic, 1 + c.text_score / best_head)
+        for c in head
+    ]
+    ranked += [
+        Candidate(c.document_id, c.item, c.language, c.level, c.topic, c.text_score / best_body)
+        for c in body
+        if c.document_id not in seen
+    ]
+    return ranked[:limit]

@@ -1,0 +1,569 @@
+"""Reads of search: results pages, autocomplete, hashtag pages and the searcher's profile.
+
+The page, the JSON API and the host-app entry point all call `search_documents`, so they can
+never disagree about what a query finds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from academy.accounts.models import Creator
+from academy.catalog.choices import Level
+from academy.catalog.models import Course, Hashtag, Lesson, Topic, WikiArticle
+from academy.catalog.services import hashtag_normalise
+from academy.core.errors import NotFound, ValidationFailed
+from academy.core.validation import require_choice, require_language
+from academy.search.backends import Candidate, Filters, Highlight, MatchQuery, backend_for
+from academy.search.evaluation import Evaluation, LabelledQuery, evaluate, load_labels
+from academy.search.models import ItemPopularity, SearchDocument, SearchTerm
+from academy.search.ranking import (
+    DEFAULT_WEIGHTS,
+    Ranked,
+    Scored,
+    SearcherProfile,
+    Weights,
+    rank,
+    topics_for_goals,
+)
+from academy.search.text import (
+    ParsedQuery,
+    closest_word,
+    fold,
+    marked_html,
+    one_edit_away,
+    parse_query,
+    words,
+)
+
+# The blend re-orders this many of the engine's best matches (more for deep pages).
+RERANK_WINDOW = 100
+# With fewer items than this matching every word, items matching some words follow them, their
+# text relevance scaled so the best of them scores at most this share of the last full match.
+FEW_RESULTS = 5
+PARTIAL_MATCH_SHARE = 0.5
+MAX_PAGE = 50
+MAX_PAGE_SIZE = 50
+SIMILAR_TERMS = 50
+KINDS = ("course", "video", "article", "quiz", "live", "wiki")
+
+
+def searcher_profile(*, creator: Creator | None, language: str) -> SearcherProfile:
+    """Whose results: their ``language`` first and, for a creator with personalisation on,
+    their level and goal topics."""
+    if creator is None or not creator.personalisation_consent:
+        return SearcherProfile(language=language)
+    return SearcherProfile(
+        language=language, level=creator.level, topics=topics_for_goals(creator.goals)
+    )
+
+
+def search_filters(
+    *,
+    kind: str | None = None,
+    level: str | None = None,
+    language: str | None = None,
+    topic: str | None = None,
+) -> Filters:
+    """Filters from a request, each checked against what exists; a 400 names a wrong one."""
+    if kind:
+        require_choice("kind", kind, KINDS)
+    if level:
+        require_choice("level", level, Level.values)
+    if language:
+        require_language(language)
+    if topic and not Topic.objects.filter(slug=topic).exists():
+        raise ValidationFailed(
+            _("There is no topic “%(topic)s”.") % {"topic": topic},
+            errors={"topic": _("Choose one of the offered options.")},
+        )
+    return Filters(
+        kind=kind or None, level=level or None, language=language or None, topic=topic or None
+    )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result as every surface shows it; ``title_html`` and ``snippet_html`` are escaped
+    text with the matches in <mark>."""
+
+    rank: int
+    item: str
+    item_kind: str
+    item_id: str
+    kind: str
+    language: str
+    is_original: bool
+    level: str
+    topic: str
+    topic_name: str
+    title: str
+    title_html: str
+    snippet_html: str
+    url: str
+    hashtags: list[str]
+    parent_title: str
+    score: float
+    slug: str
+    course_slug: str
+
+    @property
+    def stable_key(self) -> str:
+        """course:<slug>, lesson:<course>/<lesson> or wiki:<slug>: the same in every database."""
+        if self.item_kind == "lesson":
+            return f"lesson:{self.course_slug}/{self.slug}"
+        return self.item
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of results for ``query``. When nothing matched and a spelling fix did,
+    ``corrected`` is True and ``searched`` is the fixed query; otherwise ``suggestion`` may offer
+    a fix ("did you mean")."""
+
+    query: ParsedQuery
+    searched: str
+    corrected: bool
+    suggestion: str | None
+    hashtag: str | None
+    hits: list[SearchHit]
+    total: int
+    page: int
+    page_size: int
+    filters: Filters = field(default_factory=Filters)
+    # True when counting stopped at backends.COUNT_CAP documents: there are more than `total`.
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, MAX_PAGE * self.page_size) / self.page_size))
+
+
+def document_url(document: SearchDocument) -> str:
+    if document.item_kind == "course":
+        return reverse("catalog:course", kwargs={"course_slug": document.slug})
+    if document.item_kind == "lesson":
+        return reverse(
+            "catalog:lesson",
+            kwargs={"course_slug": document.course_slug, "lesson_slug": document.slug},
+        )
+    return reverse("catalog:wiki_article", kwargs={"slug": document.slug})
+
+
+def result_url(*, item: str) -> str:
+    """Where a search result leads, while the item is still published."""
+    document = SearchDocument.objects.filter(item=item).first()
+    if document is None:
+        raise NotFound(_("This result is no longer available: it may have been retired."))
+    return document_url(document)
+
+
+def _topic_names(language: str) -> dict[str, str]:
+    return {
+        slug: str(names.get(language) or names.get("en") or slug)
+        for slug, names in Topic.objects.values_list("slug", "names")
+    }
+
+
+def _popularity(items: Iterable[str]) -> dict[str, float]:
+    """Each item's popularity score (ItemPopularity); items without one are left out."""
+    wanted = sorted(set(items))
+    if not wanted:
+        return {}
+    placeholders = ", ".join(["%s"] * len(wanted))
+    # Plain SQL: hundreds of candidates are looked up on every search.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT item, score FROM {ItemPopularity._meta.db_table} "  # noqa: S608
+            f"WHERE item IN ({placeholders})",
+            wanted,
+        )
+        return {str(item): float(score) for item, score in cursor.fetchall()}
+
+
+def _scored(candidates: Sequence[Candidate]) -> list[Scored]:
+    return [
+        Scored(c.document_id, c.item, c.language, c.level, c.topic, c.text_score)
+        for c in candidates
+    ]
+
+
+def _hits(
+    ranked: Sequence[Ranked],
+    *,
+    first_rank: int,
+    highlights: dict[int, Highlight],
+    language: str,
+) -> list[SearchHit]:
+    documents = SearchDocument.objects.defer("body").in_bulk(
+        [entry.document_id for entry in ranked]
+    )
+    names = _topic_names(language) if ranked else {}
+    hits = []
+    for offset, entry in enumerate(ranked):
+        document = documents[entry.document_id]
+        highlight = highlights.get(document.pk)
+        hits.append(
+            SearchHit(
+                rank=first_rank + offset,
+                item=document.item,
+                item_kind=document.item_kind,
+                item_id=document.item_id,
+                kind=document.kind,
+                language=document.language,
+                is_original=document.is_original,
+                level=document.level,
+                topic=document.topic,
+                topic_name=names.get(document.topic, document.topic),
+                title=document.title,
+                title_html=(
+                    marked_html(highlight.title)
+                    if highlight and highlight.title
+                    else escape(document.title)
+                ),
+                snippet_html=(
+                    marked_html(highlight.snippet)
+                    if highlight and highlight.snippet
+                    else escape(document.summary)
+                ),
+                url=document_url(document),
+                hashtags=document.hashtags.split(),
+                parent_title=document.parent_title,
+                score=round(entry.score, 4),
+                slug=document.slug,
+                course_slug=document.course_slug,
+            )
+        )
+    return hits
+
+
+# ---------------------------------------------------------------------------------------------
+# "Did you mean"
+
+
+def _vocabulary(keys: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(key, word, documents) of the vocabulary entries among ``keys``."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    placeholders = ", ".join(["%s"] * len(wanted))
+    # Plain SQL: a spelling check looks up hundreds of candidate keys at once.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT key, word, documents FROM search_searchterm "  # noqa: S608
+            f"WHERE key IN ({placeholders})",
+            wanted,
+        )
+        return [(str(key), str(word), int(n)) for key, word, n in cursor.fetchall()]
+
+
+def spelling_fixes(terms: Sequence[str]) -> dict[str, str]:
+    """Query words the index has never seen, each with the closest word it has.
+
+    Candidates: every vocabulary word one edit away, and the words sharing most trigrams
+    (backend.similar_terms); text.closest_word picks the fewest edits, then the commonest.
+    """
+    checkable = {fold(term): term for term in terms if term.isalpha() and len(term) >= 3}
+    known = {key for key, _word, _n in _vocabulary(checkable)}
+    unknown = [key for key in checkable if key not in known]
+    if not unknown:
+        return {}
+    near = _vocabulary(variant for key in unknown for variant in one_edit_away(key))
+    backend = backend_for()
+    fixes = {}
+    for key in unknown:
+        candidates = [
+            *(entry for entry in near if entry[0] in one_edit_away(key)),
+            *backend.similar_terms(key, limit=SIMILAR_TERMS),
+        ]
+        fixed = closest_word(key, candidates)
+        if fixed is not None and fold(fixed) != key:
+            fixes[checkable[key]] = fixed
+    return fixes
+
+
+def _fixed_text(text: str, fixes: dict[str, str]) -> str:
+    return " ".join(fixes.get(word, word) for word in words(text))
+
+
+def _hashtag_in(query: ParsedQuery) -> str | None:
+    """A hashtag the query names (``#hook``, ``hook``, ``brand deals`` -> ``branddeals``)."""
+    if not query.terms:
+        return None
+    names = [*query.terms, "".join(query.terms)]
+    found = set(Hashtag.objects.filter(name__in=names).values_list("name", flat=True))
+    return next((name for name in reversed(names) if name in found), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+
+
+def search_documents(
+    *,
+    query: str,
+    profile: SearcherProfile,
+    filters: Filters | None = None,
+    page: int = 1,
+    page_size: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> SearchPage:
+    """A page of results: matches ranked by the blend (ranking.py), with highlights.
+
+    All the query's words must match; when nothing does, a spelling fix is tried, then any of
+    the words. The query is never passed to an engine as typed (see text.parse_query).
+    """
+    filters = filters or Filters()
+    page = min(max(page, 1), MAX_PAGE)
+    page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
+    parsed = parse_query(query)
+    empty = SearchPage(
+        query=parsed, searched=parsed.text, corrected=False, suggestion=None, hashtag=None,
+        hits=[], total=0, page=page, page_size=page_size, filters=filters,
+    )  # fmt: skip
+    if parsed.is_empty:
+        return empty
+    backend = backend_for()
+    terms = parsed.terms
+    fixes = spelling_fixes(terms)
+    window = max(RERANK_WINDOW, page * page_size)
+    # An item may match in several languages: fetch more documents than `window` items.
+    limit = window * (1 if filters.language else 2)
+
+    def matches(match: MatchQuery) -> tuple[list[Candidate], int, bool]:
+        found = backend.candidates(match, filters, limit=limit)
+        if not found:
+            return [], 0, False
+        return found, *backend.count_items(match, filters)
+
+    match = MatchQuery.of_terms(terms)
+    candidates, total, more = matches(match)
+    searched, corrected = parsed.text, False
+    if total == 0 and fixes:
+        fixed_match = MatchQuery.of_terms(tuple(dict.fromkeys(fixes.get(t, t) for t in terms)))
+        fixed = matches(fixed_match)
+        if fixed[1]:
+            match, (candidates, total, more) = fixed_match, fixed
+            searched, corrected = _fixed_text(parsed.text, fixes), True
+    if total < FEW_RESULTS and len(match.groups) > 1:
+        # Few items have every word: add those with some of them, after the complete matches.
+        broader = MatchQuery.of_terms(
+            tuple(dict.fromkeys(word for group in match.groups for word in group)), any_word=True
+        )
+        complete = {candidate.document_id for candidate in candidates}
+        worst = min((candidate.text_score for candidate in candidates), default=0.0)
+        broader_candidates, total, more = matches(broader)
+        partial = [c for c in broader_candidates if c.document_id not in complete]
+        top = max((c.text_score for c in partial), default=0.0)
+        scale = min(1.0, PARTIAL_MATCH_SHARE * worst / top) if partial and worst else 1.0
+        candidates += [replace(c, text_score=c.text_score * scale) for c in partial]
+        match = broader
+    suggestion = _fixed_text(parsed.text, fixes) if fixes and not corrected else None
+    hashtag = _hashtag_in(parsed)
+    if total == 0:
+        return SearchPage(
+            query=parsed, searched=searched, corrected=corrected, suggestion=suggestion,
+            hashtag=hashtag, hits=[], total=0, page=page, page_size=page_size, filters=filters,
+        )  # fmt: skip
+    ranked = rank(
+        _scored(candidates),
+        profile=profile,
+        popularity=_popularity(candidate.item for candidate in candidates),
+        weights=weights,
+    )
+    start = (page - 1) * page_size
+    shown = ranked[start : start + page_size]
+    highlights = backend.highlights(match, [entry.document_id for entry in shown])
+    return SearchPage(
+        query=parsed, searched=searched, corrected=corrected, suggestion=suggestion,
+        hashtag=hashtag, total=total, page=page, page_size=page_size, filters=filters,
+        more=more,
+        hits=_hits(shown, first_rank=start + 1, highlights=highlights, language=profile.language),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Autocomplete
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A completed query (``url`` empty: search for ``text``) or an item to open."""
+
+    text: str
+    kind: str  # "query", or the item's kind: course, video, article, quiz, live, wiki
+    url: str
+
+
+COMPLETIONS = 5
+ITEM_SUGGESTIONS = 5
+
+
+def _completions(prefix_key: str) -> list[str]:
+    if not prefix_key:
+        return []
+    return list(
+        SearchTerm.objects.filter(key__gte=prefix_key, key__lt=prefix_key + "\U0010ffff")
+        .order_by("-documents", "key")
+        .values_list("word", flat=True)[:COMPLETIONS]
+    )
+
+
+def search_suggestions(*, query: str, profile: SearcherProfile) -> list[Suggestion]:
+    """Completions of the word being typed, then items whose titles and text match so far."""
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return []
+    typed = words(parsed.text)
+    still_typing = not query.endswith(" ") and typed and typed[-1] == parsed.terms[-1]
+    head, last = parsed.terms[:-1], parsed.terms[-1]
+    completions = _completions(fold(last)) if still_typing else []
+    before = " ".join(typed[:-1])
+    suggestions = [
+        Suggestion(text=f"{before} {word}".strip(), kind="query", url="")
+        for word in completions
+        if word != last
+    ]
+    groups = tuple((term,) for term in head)
+    if still_typing:
+        match = MatchQuery(groups=(*groups, (last, *completions)), prefix_last=True)
+    else:
+        match = MatchQuery.of_terms(parsed.terms)
+    candidates = backend_for().candidates(match, Filters(), limit=ITEM_SUGGESTIONS * 3)
+    ranked = rank(_scored(candidates), profile=profile, popularity={})[:ITEM_SUGGESTIONS]
+    documents = SearchDocument.objects.in_bulk([entry.document_id for entry in ranked])
+    for entry in ranked:
+        document = documents[entry.document_id]
+        suggestions.append(
+            Suggestion(text=document.title, kind=document.kind, url=document_url(document))
+        )
+    return suggestions
+
+
+# ---------------------------------------------------------------------------------------------
+# Hashtag pages
+
+
+def popular_hashtags(*, limit: int = 12) -> list[str]:
+    """The hashtags most published items carry (counted once per item, not per language)."""
+    counts: Counter[str] = Counter()
+    for _item, tags in SearchDocument.objects.values_list("item", "hashtags").distinct():
+        counts.update(set(tags.split()))
+    return [name for name, _count in sorted(counts.items(), key=lambda p: (-p[1], p[0]))][:limit]
+
+
+@dataclass(frozen=True)
+class RelatedHashtag:
+    name: str
+    items: int
+
+
+@dataclass(frozen=True)
+class HashtagPage:
+    tag: str
+    hits: list[SearchHit]
+    total: int
+    page: int
+    page_size: int
+    related: list[RelatedHashtag]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, MAX_PAGE * self.page_size) / self.page_size))
+
+
+RELATED_HASHTAGS = 8
+
+
+def _published_key(document: SearchDocument) -> datetime:
+    return document.published_at or datetime.min.replace(tzinfo=UTC)
+
+
+def hashtag_items(*, tag: str) -> set[str]:
+    """Search keys of every item carrying the hashtag (published or not)."""
+    hashtag = Hashtag.objects.filter(name=tag).first()
+    if hashtag is None:
+        raise NotFound(_("There is no hashtag #%(tag)s yet.") % {"tag": tag})
+    courses = Course.objects.filter(hashtags=hashtag).values_list("slug", flat=True)
+    lessons = Lesson.objects.filter(hashtags=hashtag).values_list("pk", flat=True)
+    articles = WikiArticle.objects.filter(hashtags=hashtag).values_list("slug", flat=True)
+    return (
+        {f"course:{slug}" for slug in courses}
+        | {f"lesson:{pk}" for pk in lessons}
+        | {f"wiki:{slug}" for slug in articles}
+    )
+
+
+def hashtag_page(
+    *, tag: str, profile: SearcherProfile, page: int = 1, page_size: int = 10
+) -> HashtagPage:
+    """Published content with the hashtag, ranked for the searcher (popularity and profile,
+    their language first, newest first on ties), and the hashtags found beside it."""
+    name = hashtag_normalise(tag)
+    page = min(max(page, 1), MAX_PAGE)
+    page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
+    documents = list(SearchDocument.objects.filter(item__in=hashtag_items(tag=name)))
+    newest_first = sorted(documents, key=_published_key, reverse=True)
+    order = {document.pk: position for position, document in enumerate(newest_first)}
+    candidates = [Scored(d.pk, d.item, d.language, d.level, d.topic, text=1.0) for d in documents]
+    ranked = sorted(
+        rank(candidates, profile=profile, popularity=_popularity(d.item for d in documents)),
+        key=lambda entry: (not entry.in_language, -entry.score, order[entry.document_id]),
+    )
+    start = (page - 1) * page_size
+    hits = _hits(
+        ranked[start : start + page_size], first_rank=start + 1, highlights={},
+        language=profile.language,
+    )  # fmt: skip
+    by_item: dict[str, set[str]] = {}
+    for document in documents:
+        by_item.setdefault(document.item, set()).update(document.hashtags.split())
+    related = Counter(other for tags in by_item.values() for other in tags if other != name)
+    return HashtagPage(
+        tag=name, hits=hits, total=len(ranked), page=page, page_size=page_size,
+        related=[
+            RelatedHashtag(other, count)
+            for other, count in sorted(related.items(), key=lambda pair: (-pair[1], pair[0]))
+        ][:RELATED_HASHTAGS],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality
+
+
+def search_quality(*, queries: Sequence[LabelledQuery] | None = None) -> Evaluation:
+    """MRR and NDCG@10 of the labelled queries (evaluation.yaml) against the current index."""
+    queries = load_labels() if queries is None else queries
+    indexed = {
+        f"lesson:{course_slug}/{slug}" if kind == "lesson" else f"{kind}:{item_id}"
+        for kind, item_id, slug, course_slug in SearchDocument.objects.values_list(
+            "item_kind", "item_id", "slug", "course_slug"
+        ).distinct()
+    }
+    missing = sorted({key for query in queries for key in query.relevant} - indexed)
+    if missing:
+        raise NotFound(
+            _(
+                "%(count)d labelled items are not in the search index (%(first)s, …): load the "
+                "demo content with `academy content load`, then run `academy search reindex`."
+            )
+            % {"count": len(missing), "first": missing[0]}
+        )
+
+    def run(query: LabelledQuery) -> list[str]:
+        page = search_documents(
+            query=query.query, profile=SearcherProfile(language=query.language), page_size=10
+        )
+        return [hit.stable_key for hit in page.hits]
+
+    return evaluate(queries, run)

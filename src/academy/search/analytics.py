@@ -9,10 +9,10 @@ worker compacts the capture log (every few minutes), so this page trails live tr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
+from academy.events.query import QueryEngine, default_engine
 
 MAX_RANGE_DAYS = 366
 LIST_LENGTH = 25
@@ -21,6 +21,8 @@ LIST_LENGTH = 25
 LOW_CLICK_MIN_SEARCHES = 3
 LOW_CLICK_CTR = 0.2
 
+# DuckDB's JSON and regular-expression functions read the properties; a warehouse engine
+# spells them differently (Spark: get_json_object), the rest is portable.
 QUERY = r"""
 WITH searches AS (
     SELECT request_id,
@@ -28,7 +30,7 @@ WITH searches AS (
                  'g')) AS query,
            TRY_CAST(json_extract_string(properties, '$.results') AS BIGINT) AS results
     FROM events
-    WHERE name = 'search' AND timestamp >= ? AND timestamp < ?
+    WHERE name = 'search'
 ), opened AS (
     SELECT request_id, COUNT(DISTINCT item_kind || ':' || item_id) AS clicks
     FROM events
@@ -90,37 +92,19 @@ class ContentGaps:
         return round(self.ctr * 100)
 
 
-def _lake_files(events_dir: Path, start: date, end: date) -> list[Path]:
-    files: list[Path] = []
-    day = start
-    while day <= end:
-        files.extend(sorted((events_dir / "lake" / f"date={day.isoformat()}").glob("*.parquet")))
-        day += timedelta(days=1)
-    return files
+def _days(start: date, end: date) -> list[str]:
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
-def query_stats(*, events_dir: Path, start: date, end: date) -> list[QueryStats]:
+def query_stats(
+    *, events_dir: Path, start: date, end: date, engine: QueryEngine | None = None
+) -> list[QueryStats]:
     """Every query searched from ``start`` to ``end`` (UTC days, inclusive), most searched
     first."""
-    files = _lake_files(events_dir, start, end)
-    if not files:
-        return []
-    listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in files) + "]"
-    connection = duckdb.connect()
-    try:
-        connection.execute("SET TimeZone = 'UTC'")
-        # The file list is built here from dates, never from input.
-        connection.execute(
-            "CREATE TEMP VIEW events AS SELECT * "  # noqa: S608
-            f"FROM read_parquet({listing}, union_by_name = true)"
-        )
-        begin = datetime.combine(start, time.min).isoformat() + "+00:00"
-        finish = datetime.combine(end + timedelta(days=1), time.min).isoformat() + "+00:00"
-        rows = connection.execute(
-            f"{QUERY} ORDER BY searches DESC, query", [begin, finish]
-        ).fetchall()
-    finally:
-        connection.close()
+    with engine or default_engine() as reader:
+        if not reader.register_lake(events_dir, days=_days(start, end)):
+            return []
+        rows = reader.query(f"{QUERY} ORDER BY searches DESC, query")
     return [QueryStats(str(q), int(s), int(z), int(c), int(n)) for q, s, z, c, n in rows]
 
 

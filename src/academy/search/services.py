@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 
@@ -29,6 +28,7 @@ from academy.catalog.choices import PublishStatus, TranslationStatus
 from academy.catalog.models import Course, Lesson, WikiArticle, WikiText
 from academy.core import clock
 from academy.events import taxonomy
+from academy.events.query import QueryEngine, default_engine
 from academy.events.services import server_event, track_event
 from academy.search.backends import backend_for
 from academy.search.models import ItemPopularity, SearchDocument, SearchTerm
@@ -346,32 +346,22 @@ def search_engine_rebuild() -> None:
 # Popularity from the rollups
 
 
-def _rollup_files(events_dir: Path, start: date, end: date) -> list[Path]:
-    files = []
-    day = start
-    while day <= end:
-        path = events_dir / "rollups" / "creator_item_daily" / f"date={day.isoformat()}"
-        files.extend(sorted(path.glob("*.parquet")))
-        day += timedelta(days=1)
-    return files
-
-
-def search_popularity_refresh(*, events_dir: Path, today: date | None = None) -> int:
+def search_popularity_refresh(
+    *, events_dir: Path, today: date | None = None, engine: QueryEngine | None = None
+) -> int:
     """Recompute every item's clicks and impressions over the last 28 days (UTC) from the
     `creator_item_daily` rollup; return how many items have any."""
     end = today or clock.now().date()
-    files = _rollup_files(events_dir, end - timedelta(days=POPULARITY_DAYS - 1), end)
-    rows: list[tuple[str, str, int, int]] = []
-    if files:
-        listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in files) + "]"
-        connection = duckdb.connect()
-        # The file list is ours (dates and a fixed layout), never input.
-        rows = connection.execute(
-            "SELECT item_kind, item_id, SUM(clicks), SUM(impressions) "  # noqa: S608
-            f"FROM read_parquet({listing}) WHERE item_kind IN ('course', 'lesson', 'wiki') "
-            "AND item_id <> '' GROUP BY item_kind, item_id"
-        ).fetchall()
-        connection.close()
+    start = end - timedelta(days=POPULARITY_DAYS - 1)
+    with engine or default_engine() as reader:
+        reader.register_rollup(
+            events_dir, "creator_item_daily", start=start.isoformat(), end=end.isoformat()
+        )
+        rows = reader.query(
+            "SELECT item_kind, item_id, SUM(clicks), SUM(impressions) FROM creator_item_daily "
+            "WHERE item_kind IN ('course', 'lesson', 'wiki') AND item_id <> '' "
+            "GROUP BY item_kind, item_id"
+        )
     most = max((int(clicks) for _kind, _id, clicks, _shown in rows), default=0)
     now = clock.now()
     popularity = [

@@ -4,11 +4,8 @@ imports and the event reference."""
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any, cast
 
 from django.conf import settings
@@ -24,6 +21,7 @@ from rich.progress import (
 )
 
 from academy.core import clock
+from academy.core.interrupts import stop_on_first_interrupt
 from academy.events.documentation import DOC_PATH, document_with_reference
 from academy.events.importer import (
     CHUNK_ROWS,
@@ -169,13 +167,6 @@ class Command(BaseCommand):
 
     def _import(self, events_dir: Path, options: dict[str, Any]) -> None:
         path: Path = options["file"]
-        stop = threading.Event()
-
-        def interrupt(signum: int, frame: FrameType | None) -> None:
-            if stop.is_set():
-                raise KeyboardInterrupt  # a second Ctrl-C: stop now (the lake stays whole)
-            stop.set()
-
         try:
             fmt = options["format"] or guess_format(path)
             by_bytes = fmt == "jsonl"
@@ -195,10 +186,8 @@ class Command(BaseCommand):
                     task = reading if stage == "read" else rolling
                     progress.update(task, completed=done, total=total, visible=True)
 
-                # Ctrl-C asks the import to stop after the events in hand (main thread only).
-                main = threading.current_thread() is threading.main_thread()
-                previous = signal.signal(signal.SIGINT, interrupt) if main else None
-                try:
+                # Ctrl-C asks the import to stop after the events in hand.
+                with stop_on_first_interrupt() as stop:
                     run = events_import(
                         path=path,
                         fmt=fmt,
@@ -210,9 +199,6 @@ class Command(BaseCommand):
                         progress=report,
                         should_stop=stop.is_set,
                     )
-                finally:
-                    if main:
-                        signal.signal(signal.SIGINT, previous)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
         self._import_summary(run, options)

@@ -10,10 +10,7 @@ the report says how many days were completed. A second Ctrl-C stops at once.
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -29,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from academy.core.errors import AcademyError
+from academy.core.interrupts import stop_on_first_interrupt
 from academy.simulation.engine.parameters import (
     DEFAULT_DATA_DIR,
     PARAMETERS_PATH,
@@ -77,26 +75,21 @@ class Command(BaseCommand):
             self._fit(options["data"], check=options["check"])
             return
         console = Console(file=cast(IO[str], self.stdout))
-        stop = threading.Event()
-
-        def interrupted(_signal: int, _frame: FrameType | None) -> None:
-            if stop.is_set():
-                raise KeyboardInterrupt
-            stop.set()
-
-        previous = signal.signal(signal.SIGINT, interrupted)
         try:
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("creator-days, {task.fields[events]:,} events"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=console,
-                transient=True,
-                disable=options["json"],
-            ) as progress:
+            with (
+                stop_on_first_interrupt() as stop,
+                Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("creator-days, {task.fields[events]:,} events"),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                    transient=True,
+                    disable=options["json"],
+                ) as progress,
+            ):
                 task = progress.add_task("Simulating", total=None, events=0)
 
                 def advance(state: RunProgress) -> None:
@@ -120,8 +113,6 @@ class Command(BaseCommand):
                 )
         except AcademyError as error:
             raise CommandError(error.detail) from error
-        finally:
-            signal.signal(signal.SIGINT, previous)
         if options["json"]:
             self.stdout.write(json.dumps(simulation_summary(result), indent=2))
         else:

@@ -58,9 +58,10 @@ class SearchOut(Schema):
                             "these are the results of a spelling fix.")  # fmt: skip
     suggestion: str | None = Field(description="A spelling fix to offer: 'did you mean'.")
     hashtag: str | None = Field(description="A hashtag the query names, for a hashtag page link.")
-    total: int = Field(description="How many items match (see total_capped).")
+    total: int = Field(description="How many items match (at least, when total_capped).")
     total_capped: bool = Field(
-        description="True when counting stopped early: more than `total` items match."
+        description="True when more items match than `total`: the search looked only as far "
+        "as the pages it can show. Keep paging while it is true."
     )
     page: int
     pages: int

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from academy.accounts.models import Creator
-from academy.catalog.choices import Level
+from academy.catalog.choices import Level, PublishStatus
 from academy.catalog.models import Course, Hashtag, Lesson, Topic, WikiArticle
 from academy.catalog.services import hashtag_normalise
 from academy.core.errors import NotFound, ValidationFailed
@@ -46,7 +48,7 @@ from academy.search.text import (
 )
 
 # The blend re-orders this many of the engine's best matches (more for deep pages).
-RERANK_WINDOW = 100
+RERANK_WINDOW = 50
 # With fewer items than this matching every word, items matching some words follow them, their
 # text relevance scaled so the best of them scores at most this share of the last full match.
 FEW_RESULTS = 5
@@ -140,12 +142,17 @@ class SearchPage:
     page: int
     page_size: int
     filters: Filters = field(default_factory=Filters)
-    # True when counting stopped at backends.COUNT_CAP documents: there are more than `total`.
+    # True when more items match than the engine was asked for: `total` is a lower bound.
     more: bool = False
 
     @property
     def pages(self) -> int:
+        """Pages known to hold results (more may follow when ``more``)."""
         return max(1, math.ceil(min(self.total, MAX_PAGE * self.page_size) / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and self.page < MAX_PAGE)
 
 
 def document_url(document: SearchDocument) -> str:
@@ -277,15 +284,15 @@ def spelling_fixes(terms: Sequence[str]) -> dict[str, str]:
     unknown = [key for key in checkable if key not in known]
     if not unknown:
         return {}
-    near = _vocabulary(variant for key in unknown for variant in one_edit_away(key))
+    edits = {key: one_edit_away(key) for key in unknown}
+    near = _vocabulary(variant for variants in edits.values() for variant in variants)
     backend = backend_for()
     fixes = {}
     for key in unknown:
-        candidates = [
-            *(entry for entry in near if entry[0] in one_edit_away(key)),
-            *backend.similar_terms(key, limit=SIMILAR_TERMS),
-        ]
-        fixed = closest_word(key, candidates)
+        # One edit away covers most typos; only then look further, by shared trigrams.
+        fixed = closest_word(key, [entry for entry in near if entry[0] in edits[key]])
+        if fixed is None:
+            fixed = closest_word(key, backend.similar_terms(key, limit=SIMILAR_TERMS))
         if fixed is not None and fold(fixed) != key:
             fixes[checkable[key]] = fixed
     return fixes
@@ -340,10 +347,10 @@ def search_documents(
     limit = window * (1 if filters.language else 2)
 
     def matches(match: MatchQuery) -> tuple[list[Candidate], int, bool]:
+        # Items found, and whether there are more: counting every match of a common word would
+        # cost more than the search itself, so a page says "more than N results" instead.
         found = backend.candidates(match, filters, limit=limit)
-        if not found:
-            return [], 0, False
-        return found, *backend.count_items(match, filters)
+        return found.candidates, len({c.item for c in found.candidates}), not found.complete
 
     match = MatchQuery.of_terms(terms)
     candidates, total, more = matches(match)
@@ -438,7 +445,7 @@ def search_suggestions(*, query: str, profile: SearcherProfile) -> list[Suggesti
         match = MatchQuery(groups=(*groups, (last, *completions)), prefix_last=True)
     else:
         match = MatchQuery.of_terms(parsed.terms)
-    candidates = backend_for().candidates(match, Filters(), limit=ITEM_SUGGESTIONS * 3)
+    candidates = backend_for().candidates(match, Filters(), limit=ITEM_SUGGESTIONS * 3).candidates
     ranked = rank(_scored(candidates), profile=profile, popularity={})[:ITEM_SUGGESTIONS]
     documents = SearchDocument.objects.in_bulk([entry.document_id for entry in ranked])
     for entry in ranked:
@@ -453,12 +460,30 @@ def search_suggestions(*, query: str, profile: SearcherProfile) -> list[Suggesti
 # Hashtag pages
 
 
+def _published_count(model: type[Course] | type[Lesson] | type[WikiArticle]) -> Coalesce:
+    """How many published items of ``model`` carry the outer query's hashtag."""
+    per_tag = (
+        model.objects.filter(status=PublishStatus.PUBLISHED, hashtags=OuterRef("pk"))
+        .order_by()
+        .values("hashtags")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(per_tag), Value(0))
+
+
 def popular_hashtags(*, limit: int = 12) -> list[str]:
-    """The hashtags most published items carry (counted once per item, not per language)."""
-    counts: Counter[str] = Counter()
-    for _item, tags in SearchDocument.objects.values_list("item", "hashtags").distinct():
-        counts.update(set(tags.split()))
-    return [name for name, _count in sorted(counts.items(), key=lambda p: (-p[1], p[0]))][:limit]
+    """The hashtags the most published courses, lessons and articles carry."""
+    return list(
+        Hashtag.objects.annotate(
+            items=_published_count(Course)
+            + _published_count(Lesson)
+            + _published_count(WikiArticle)
+        )
+        .filter(items__gt=0)
+        .order_by("-items", "name")
+        .values_list("name", flat=True)[:limit]
+    )
 
 
 @dataclass(frozen=True)
@@ -475,10 +500,15 @@ class HashtagPage:
     page: int
     page_size: int
     related: list[RelatedHashtag]
+    more: bool = False  # every item with the hashtag is counted
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(min(self.total, MAX_PAGE * self.page_size) / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
 RELATED_HASHTAGS = 8
@@ -511,7 +541,9 @@ def hashtag_page(
     name = hashtag_normalise(tag)
     page = min(max(page, 1), MAX_PAGE)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    documents = list(SearchDocument.objects.filter(item__in=hashtag_items(tag=name)))
+    documents = list(
+        SearchDocument.objects.filter(item__in=hashtag_items(tag=name)).defer("body", "summary")
+    )
     newest_first = sorted(documents, key=_published_key, reverse=True)
     order = {document.pk: position for position, document in enumerate(newest_first)}
     candidates = [Scored(d.pk, d.item, d.language, d.level, d.topic, text=1.0) for d in documents]

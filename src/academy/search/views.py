@@ -134,9 +134,7 @@ def search(request: HttpRequest) -> HttpResponse:
             _page_url(request, page=results.page - 1, rid=request_id) if results.page > 1 else None
         ),
         next_url=(
-            _page_url(request, page=results.page + 1, rid=request_id)
-            if results.page < results.pages
-            else None
+            _page_url(request, page=results.page + 1, rid=request_id) if results.has_next else None
         ),
     )
     return render(request, "search/search.html", context)
@@ -206,7 +204,7 @@ def hashtag(request: HttpRequest, tag: str) -> HttpResponse:
         "cards": _cards(page.hits, language=profile.language, link=lambda hit: hit.url),
         "request_id": request_id,
         "previous_url": _page_url(request, page=page.page - 1) if page.page > 1 else None,
-        "next_url": _page_url(request, page=page.page + 1) if page.page < page.pages else None,
+        "next_url": _page_url(request, page=page.page + 1) if page.has_next else None,
     }
     return render(request, "search/hashtag.html", context)
 

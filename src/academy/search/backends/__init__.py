@@ -19,10 +19,9 @@ FIELD_WEIGHTS = {"title": 10.0, "hashtags": 6.0, "summary": 3.5, "body": 1.0}
 HEAD_FIELDS = ("title", "hashtags", "summary")
 # Matching is two tiers: documents matching in their title, hashtags or summary (the "head"),
 # then documents matching only with their body. Each tier ranks at most its MATCH_CAP most
-# recently indexed matches, so a word in most documents costs no more than a rare one.
-MATCH_CAP = 500
-# Counting stops here: beyond it a page says "1,000+ results".
-COUNT_CAP = 1000
+# recently indexed matches (or as many as asked for, if more), so a word in most documents
+# costs no more than a rare one.
+MATCH_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,8 @@ class Highlight:
 class SearchBackend(Protocol):
     vendor: str
 
-    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> list[Candidate]:
+    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         """The best ``limit`` matching documents, best first, as ``tiered`` orders them."""
-        ...
-
-    def count_items(self, query: MatchQuery, filters: Filters) -> tuple[int, bool]:
-        """How many distinct items have a matching document, counting at most COUNT_CAP
-        documents; True when it stopped there (there are more)."""
         ...
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
@@ -109,7 +103,16 @@ def backend_for(db: BaseDatabaseWrapper | None = None) -> SearchBackend:
     raise NotImplementedError(f"Search supports SQLite and PostgreSQL, not {db.vendor}.")
 
 
-def tiered(head: list[Candidate], body: list[Candidate], *, limit: int) -> list[Candidate]:
+@dataclass(frozen=True)
+class Matches:
+    """The best matching documents, best first; ``complete`` when they are every match there
+    is (so counting them needs no further query)."""
+
+    candidates: list[Candidate]
+    complete: bool
+
+
+def tiered(head: list[Candidate], body: list[Candidate], *, limit: int, complete: bool) -> Matches:
     """Head matches first (text score 1 + relevance / best head relevance), then the other
     body matches (relevance / best body relevance): every score above 0, at most 2."""
     best_head = max((c.text_score for c in head), default=0.0) or 1.0
@@ -124,4 +127,4 @@ def tiered(head: list[Candidate], body: list[Candidate], *, limit: int) -> list[
         for c in body
         if c.document_id not in seen
     ]
-    return ranked[:limit]
+    return Matches(candidates=ranked[:limit], complete=complete)

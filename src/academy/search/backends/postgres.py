@@ -1,13 +1,15 @@
-"""PostgreSQL: a weighted tsvector per document in its language, GIN-indexed, and pg_trgm.
+"""PostgreSQL: weighted tsvectors per document in its language, GIN-indexed, and pg_trgm.
 
-- `search_searchdocument.document` is a generated column: title (weight A), hashtags (B),
-  summary (C) and body (D), each through the text search configuration of the row's language;
-  `head` holds the first three only, so matches there come first (backends.tiered) —
+- Each document's text is indexed through the text search configuration of its language —
   `academy_english`, `academy_spanish`, `academy_portuguese`: copies of PostgreSQL's english,
   spanish and portuguese configurations with `unaccent` in front of the stemmer, so accents are
-  ignored as they are on SQLite.
+  ignored as they are on SQLite — in generated columns, one pair per language (the others are
+  NULL): `document_<lang>` holds title (weight A), hashtags (B), summary (C) and body (D);
+  `head_<lang>` the first three only, so matches there come first (backends.tiered). Separate
+  columns give each language its own statistics, so the planner knows that an English word is
+  rare in Spanish documents and reads the GIN index instead of scanning for it.
 - A query is parsed once per configuration (`websearch_to_tsquery`, which never raises on odd
-  input) and each document is matched with the query of its own language.
+  input) and matched against its own language's columns: one SELECT per language, UNION ALL.
 - Ranking: `ts_rank_cd` with weights matching backends.FIELD_WEIGHTS; highlights:
   `ts_headline`.
 - "Did you mean": pg_trgm similarity over the vocabulary, with a trigram GIN index.
@@ -18,16 +20,18 @@ in them is the `or` this module puts between words.
 
 from __future__ import annotations
 
+import json
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from academy.search.backends import (
-    COUNT_CAP,
     FIELD_WEIGHTS,
     HEAD_FIELDS,
     MATCH_CAP,
     Candidate,
     Filters,
     Highlight,
+    Matches,
     MatchQuery,
     tiered,
 )
@@ -49,6 +53,11 @@ RANK_WEIGHTS = "{{{}}}".format(
     )
 )
 TRIGRAM_THRESHOLD = "0.2"
+# Below this many expected matches a tier collects every match through the GIN index, then takes
+# the newest; above it, it walks the documents newest first until it has MATCH_CAP of them
+# (each step tests a whole tsvector, cheap only when matches are dense). The planner estimates
+# the matches well but not the cost of testing a tsvector, so the choice is made here.
+SELECTIVE_MATCHES = 1500
 PREFIX_CONFIG = "academy_prefix"
 
 
@@ -62,16 +71,28 @@ def _weighted(config: str, fields: tuple[str, ...]) -> str:
     )
 
 
-def _generated_column_sql(column: str, fields: tuple[str, ...]) -> str:
-    cases = " ".join(
-        f"WHEN '{language}' THEN {_weighted(config, fields)}"
-        for language, config in CONFIGS.items()
-        if language != "en"
-    )
-    return (
-        f"ALTER TABLE {DOCUMENTS} ADD COLUMN {column} tsvector GENERATED ALWAYS AS "
-        f"(CASE language {cases} ELSE {_weighted(CONFIGS['en'], fields)} END) STORED"
-    )
+# The column suffix and the condition of each content language (English takes any other).
+SUFFIXES = {"en": "en", "es": "es", "pt-br": "pt"}
+_OTHERS = ", ".join(f"'{language}'" for language in CONFIGS if language != "en")
+CONDITIONS = {
+    "en": f"language NOT IN ({_OTHERS})",
+    "es": "language = 'es'",
+    "pt-br": "language = 'pt-br'",
+}
+COLUMNS = {"document": ("title", "hashtags", "summary", "body"), "head": HEAD_FIELDS}
+
+
+def generated_columns() -> list[str]:
+    statements = []
+    for column, fields in COLUMNS.items():
+        for language, config in CONFIGS.items():
+            name = f"{column}_{SUFFIXES[language]}"
+            statements += [
+                f"ALTER TABLE {DOCUMENTS} ADD COLUMN {name} tsvector GENERATED ALWAYS AS "
+                f"(CASE WHEN {CONDITIONS[language]} THEN {_weighted(config, fields)} END) STORED",
+                f"CREATE INDEX search_{name} ON {DOCUMENTS} USING GIN ({name})",
+            ]
+    return statements
 
 
 # Created by migration 0002 and again by `academy search reindex --rebuild` (DROP_SQL first).
@@ -90,18 +111,16 @@ CREATE_SQL = (
             f"hword, hword_part, word WITH unaccent, {dictionary}",
         )
     ),
-    _generated_column_sql("document", ("title", "hashtags", "summary", "body")),
-    _generated_column_sql("head", HEAD_FIELDS),
-    f"CREATE INDEX search_document_fts ON {DOCUMENTS} USING GIN (document)",
-    f"CREATE INDEX search_document_head ON {DOCUMENTS} USING GIN (head)",
+    *generated_columns(),
     f"CREATE INDEX search_term_key_trgm ON {TERMS} USING GIN (key gin_trgm_ops)",
 )
 DROP_SQL = (
     "DROP INDEX IF EXISTS search_term_key_trgm",
-    "DROP INDEX IF EXISTS search_document_head",
-    "DROP INDEX IF EXISTS search_document_fts",
-    f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS head",
-    f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS document",
+    *(
+        f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS {column}_{suffix}"
+        for column in COLUMNS
+        for suffix in SUFFIXES.values()
+    ),
     *(
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {config}"
         for config in (*BASE_CONFIGS, PREFIX_CONFIG)
@@ -130,16 +149,32 @@ def _per_language(query: MatchQuery) -> list[tuple[str, str, list[str]]]:
     return [(language, *_tsquery(config, query)) for language, config in CONFIGS.items()]
 
 
-def _match_sql(query: MatchQuery, column: str = "document") -> tuple[str, list[str]]:
-    clauses, params = [], []
-    others = ", ".join(f"'{language}'" for language in CONFIGS if language != "en")
+def _matching(
+    query: MatchQuery, column: str, filters: Filters, *, select: str, tail: str
+) -> tuple[str, list[str]]:
+    """One SELECT per content language, matching that language's column with its own
+    tsquery, joined with UNION ALL; ``tail`` orders and limits each."""
+    where, filter_params = _filter_sql(filters)
+    parts, params = [], []
     for language, expression, expression_params in _per_language(query):
-        condition = (
-            f"d.language NOT IN ({others})" if language == "en" else f"d.language = '{language}'"
+        if filters.language and filters.language != language:
+            continue
+        parts.append(
+            f"(SELECT {select} FROM {DOCUMENTS} d "  # noqa: S608
+            f"WHERE d.{column}_{SUFFIXES[language]} @@ {expression}{where} {tail})"
         )
-        clauses.append(f"({condition} AND d.{column} @@ {expression})")
+        params += [*expression_params, *filter_params]
+    return " UNION ALL ".join(parts), params
+
+
+def _rank_case(query: MatchQuery, column: str) -> tuple[str, list[str]]:
+    """ts_rank_cd of the row against its own language's column and tsquery."""
+    cases, params = [], []
+    for language, expression, expression_params in _per_language(query):
+        rank = f"ts_rank_cd('{RANK_WEIGHTS}', d.{column}_{SUFFIXES[language]}, {expression})"
+        cases.append(f"WHEN {CONDITIONS[language].replace('language', 'd.language')} THEN {rank}")
         params.extend(expression_params)
-    return "(" + " OR ".join(clauses) + ")", params
+    return f"CASE {' '.join(cases)} END", params
 
 
 def _query_case(query: MatchQuery) -> tuple[str, list[str]]:
@@ -189,21 +224,39 @@ class PostgresBackend:
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
 
+    def _expected_matches(self, query: MatchQuery, filters: Filters) -> float:
+        """How many documents PostgreSQL expects the query to match (its own statistics and
+        stop words, from the plan of the bare match)."""
+        matching, params = _matching(query, "document", filters, select="1", tail="")
+        if not matching:
+            return 0.0
+        with self.db.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return float(plan[0]["Plan"]["Plan Rows"])
+
     def _tier(
-        self, column: str, query: MatchQuery, filters: Filters, *, limit: int
+        self, column: str, query: MatchQuery, filters: Filters, *, limit: int, expected: float
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
-        match, match_params = _match_sql(query, column)
-        ranked, rank_params = _query_case(query)
-        where, filter_params = _filter_sql(filters)
+        cap = max(MATCH_CAP, limit)
+        # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
+        order = "d.id DESC" if expected >= SELECTIVE_MATCHES else "d.id + 0 DESC"
+        matching, match_params = _matching(
+            query, column, filters, select="d.id", tail=f"ORDER BY {order} LIMIT {cap:d}"
+        )
+        if not matching:
+            return []
+        ranked, rank_params = _rank_case(query, column)
         sql = (
             "SELECT d.id, d.item, d.language, d.level, d.topic, "  # noqa: S608
-            f"ts_rank_cd('{RANK_WEIGHTS}', d.{column}, {ranked}) AS score FROM ("
-            f"SELECT d.id FROM {DOCUMENTS} d WHERE {match}{where} ORDER BY d.id DESC LIMIT %s"
+            f"{ranked} AS score FROM ("
+            f"SELECT id FROM ({matching}) u ORDER BY id DESC LIMIT {cap:d}"
             f") c JOIN {DOCUMENTS} d ON d.id = c.id ORDER BY score DESC, d.id LIMIT %s"
         )
-        params: list[str | int] = [*rank_params, *match_params, *filter_params]
-        params += [max(MATCH_CAP, limit), limit]
+        params: list[str | int] = [*rank_params, *match_params, limit]
         with self.db.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -212,30 +265,16 @@ class PostgresBackend:
             for pk, item, language, level, topic, score in rows
         ]
 
-    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> list[Candidate]:
+    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
-            return []
-        head = self._tier("head", query, filters, limit=limit)
-        body = (
-            self._tier("document", query, filters, limit=limit + len(head))
-            if len(head) < limit
-            else []
-        )
-        return tiered(head, body, limit=limit)
-
-    def count_items(self, query: MatchQuery, filters: Filters) -> tuple[int, bool]:
-        if not query.groups:
-            return 0, False
-        match, match_params = _match_sql(query)
-        where, filter_params = _filter_sql(filters)
-        sql = (
-            "SELECT COUNT(*), COUNT(DISTINCT item) FROM ("  # noqa: S608
-            f"SELECT d.item FROM {DOCUMENTS} d WHERE {match}{where} LIMIT %s) s"
-        )
-        with self.db.cursor() as cursor:
-            cursor.execute(sql, [*match_params, *filter_params, COUNT_CAP + 1])
-            documents, items = cursor.fetchone()
-        return int(items), documents > COUNT_CAP
+            return Matches([], complete=True)
+        expected = self._expected_matches(query, filters)
+        head = self._tier("head", query, filters, limit=limit, expected=expected)
+        if len(head) >= limit:
+            return tiered(head, [], limit=limit, complete=False)
+        # The body tier holds every match: fewer than asked for means there are no others.
+        body = self._tier("document", query, filters, limit=limit + len(head), expected=expected)
+        return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
         if not document_ids or not query.groups:

@@ -20,13 +20,13 @@ from __future__ import annotations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from academy.search.backends import (
-    COUNT_CAP,
     FIELD_WEIGHTS,
     HEAD_FIELDS,
     MATCH_CAP,
     Candidate,
     Filters,
     Highlight,
+    Matches,
     MatchQuery,
     tiered,
 )
@@ -161,31 +161,16 @@ class SqliteBackend:
             for pk, item, language, level, topic, score in rows
         ]
 
-    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> list[Candidate]:
+    def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
-            return []
+            return Matches([], complete=True)
         expression = match_expression(query)
         head = self._tier(HEAD, expression, filters, limit=limit)
-        body = (
-            self._tier(FTS, expression, filters, limit=limit + len(head))
-            if len(head) < limit
-            else []
-        )
-        return tiered(head, body, limit=limit)
-
-    def count_items(self, query: MatchQuery, filters: Filters) -> tuple[int, bool]:
-        if not query.groups:
-            return 0, False
-        where, params = _filter_sql(filters)
-        sql = (
-            "SELECT COUNT(*), COUNT(DISTINCT item) FROM ("  # noqa: S608
-            f"SELECT d.item AS item FROM {FTS} JOIN {DOCUMENTS} d ON d.id = {FTS}.rowid "
-            f"WHERE {FTS} MATCH %s{where} LIMIT %s)"
-        )
-        with self.db.cursor() as cursor:
-            cursor.execute(sql, [match_expression(query), *params, COUNT_CAP + 1])
-            documents, items = cursor.fetchone()
-        return int(items), documents > COUNT_CAP
+        if len(head) >= limit:
+            return tiered(head, [], limit=limit, complete=False)
+        # The body tier holds every match: fewer than asked for means there are no others.
+        body = self._tier(FTS, expression, filters, limit=limit + len(head))
+        return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
         if not document_ids or not query.groups:

@@ -7,7 +7,7 @@ import importlib
 
 from bench.common import log
 
-BENCHMARKS = ("api_latency", "event_capture", "event_compaction", "simulation")
+BENCHMARKS = ("api_latency", "event_capture", "event_compaction", "event_rollups", "simulation")
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ analysis, recommender training — goes through a ``QueryEngine``:
 
 DuckDB (in process, the default) runs it on one machine; ``academy.events.spark.SparkEngine``
 runs the same statements over the same files with PySpark. Keep the SQL portable so both give
-identical numbers (a test runs every rollup on both): ANSI only — ``CASE`` inside aggregates,
-``COUNT(DISTINCT …)``, ``?`` parameters, days as ``'YYYY-MM-DD'`` text — and no engine-specific
-functions. The lake relation has the lake's ``COLUMNS`` plus ``day``, the UTC day of its
-partition; a rollup relation has its rollup's columns (``day`` first).
+identical numbers (a test runs every rollup on both): ANSI only — ``COUNT(CASE WHEN … THEN 1
+END)``, ``CAST(SUM(…) AS BIGINT)`` (DuckDB sums integers into HUGEINT), ``COUNT(DISTINCT …)``,
+``NULLS LAST`` spelled out, ``?`` parameters, days as ``'YYYY-MM-DD'`` text — and no
+engine-specific functions. The lake relation has the lake's ``COLUMNS`` plus ``day``, the UTC
+day of its partition; a rollup relation has its rollup's columns (``day`` first).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -89,13 +91,21 @@ class QueryEngine(Protocol):
 
 def check_day(day: str) -> str:
     """``day`` if it is a ``YYYY-MM-DD`` day; days end up in paths and SQL, so nothing else."""
-    if not DAY.match(day):
+    if not DAY.match(day) or not _is_date(day):
         raise ValidationFailed(
             _("“%(day)s” is not a day: write it as YYYY-MM-DD, for example 2026-11-22.")
             % {"day": day},
             errors={"day": _("Use YYYY-MM-DD.")},
         )
     return day
+
+
+def _is_date(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 def check_relation(name: str) -> str:

@@ -75,8 +75,9 @@ def test_a_day_that_is_not_a_day_is_refused_before_anything_is_written(tmp_path:
         rollup_days(events_dir=lake, days=["2026-11-20", "2026-11-2*"])
     assert "YYYY-MM-DD" in refused.value.detail
     assert not (lake / "rollups").exists()
-    with pytest.raises(ValidationFailed):
-        read_rollup(events_dir=lake, rollup="creator_daily", end="yesterday")
+    for wrong in ("yesterday", "2026-11-31"):
+        with pytest.raises(ValidationFailed):
+            read_rollup(events_dir=lake, rollup="creator_daily", end=wrong)
 
 
 def test_a_failed_write_leaves_the_previous_file_whole(tmp_path: Path) -> None:

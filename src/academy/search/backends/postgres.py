@@ -21,6 +21,7 @@ in them is the `or` this module puts between words.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -57,7 +58,7 @@ TRIGRAM_THRESHOLD = "0.2"
 # the newest; above it, it walks the documents newest first until it has MATCH_CAP of them
 # (each step tests a whole tsvector, cheap only when matches are dense). The planner estimates
 # the matches well but not the cost of testing a tsvector, so the choice is made here.
-SELECTIVE_MATCHES = 1500
+SELECTIVE_MATCHES = 2000
 PREFIX_CONFIG = "academy_prefix"
 
 
@@ -149,19 +150,29 @@ def _per_language(query: MatchQuery) -> list[tuple[str, str, list[str]]]:
     return [(language, *_tsquery(config, query)) for language, config in CONFIGS.items()]
 
 
+def _languages(filters: Filters) -> list[str]:
+    """The content languages a query looks in, in the order of its SELECTs."""
+    return [
+        language for language in CONFIGS if not filters.language or filters.language == language
+    ]
+
+
 def _matching(
-    query: MatchQuery, column: str, filters: Filters, *, select: str, tail: str
+    query: MatchQuery, column: str, filters: Filters, *, select: str, tails: Mapping[str, str]
 ) -> tuple[str, list[str]]:
-    """One SELECT per content language, matching that language's column with its own
-    tsquery, joined with UNION ALL; ``tail`` orders and limits each."""
+    """One SELECT per content language (``_languages``), matching that language's column with
+    its own tsquery, joined with UNION ALL; ``tails`` orders and limits each."""
     where, filter_params = _filter_sql(filters)
+    expressions = {
+        language: (expression, params) for language, expression, params in _per_language(query)
+    }
     parts, params = [], []
-    for language, expression, expression_params in _per_language(query):
-        if filters.language and filters.language != language:
-            continue
+    for language in _languages(filters):
+        expression, expression_params = expressions[language]
         parts.append(
             f"(SELECT {select} FROM {DOCUMENTS} d "  # noqa: S608
-            f"WHERE d.{column}_{SUFFIXES[language]} @@ {expression}{where} {tail})"
+            f"WHERE d.{column}_{SUFFIXES[language]} @@ {expression}{where} "
+            f"{tails.get(language, '')})"
         )
         params += [*expression_params, *filter_params]
     return " UNION ALL ".join(parts), params
@@ -224,31 +235,38 @@ class PostgresBackend:
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
 
-    def _expected_matches(self, query: MatchQuery, filters: Filters) -> float:
-        """How many documents PostgreSQL expects the query to match (its own statistics and
-        stop words, from the plan of the bare match)."""
-        matching, params = _matching(query, "document", filters, select="1", tail="")
-        if not matching:
-            return 0.0
+    def _expected_matches(self, query: MatchQuery, filters: Filters) -> dict[str, float]:
+        """How many documents of each language PostgreSQL expects the query to match (its own
+        statistics and stop words, from the plan of the bare match)."""
+        matching, params = _matching(query, "document", filters, select="1", tails={})
         with self.db.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
             plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return float(plan[0]["Plan"]["Plan Rows"])
+        top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        branches = top["Plans"] if top["Node Type"] == "Append" else [top]
+        return {
+            language: float(branch["Plan Rows"])
+            for language, branch in zip(_languages(filters), branches, strict=True)
+        }
 
     def _tier(
-        self, column: str, query: MatchQuery, filters: Filters, *, limit: int, expected: float
+        self,
+        column: str,
+        query: MatchQuery,
+        filters: Filters,
+        *,
+        limit: int,
+        expected: Mapping[str, float],
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
         # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
-        order = "d.id DESC" if expected >= SELECTIVE_MATCHES else "d.id + 0 DESC"
-        matching, match_params = _matching(
-            query, column, filters, select="d.id", tail=f"ORDER BY {order} LIMIT {cap:d}"
-        )
-        if not matching:
-            return []
+        tails = {
+            language: f"ORDER BY {'d.id' if rows >= SELECTIVE_MATCHES else 'd.id + 0'} DESC "
+            f"LIMIT {cap:d}"
+            for language, rows in expected.items()
+        }
+        matching, match_params = _matching(query, column, filters, select="d.id", tails=tails)
         ranked, rank_params = _rank_case(query, column)
         sql = (
             "SELECT d.id, d.item, d.language, d.level, d.topic, "  # noqa: S608

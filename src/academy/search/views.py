@@ -213,7 +213,8 @@ def hashtag(request: HttpRequest, tag: str) -> HttpResponse:
 @require_GET
 def content_gaps(request: HttpRequest) -> HttpResponse:
     """Studio: what creators search for, what they click, and what finds nothing."""
-    form = GapRangeForm(request.GET, today=clock.now().date())
+    today = clock.now().date()
+    form = GapRangeForm(request.GET, today=today)
     context: dict[str, Any] = {
         "form": form,
         "studio_section": "gaps",
@@ -223,6 +224,10 @@ def content_gaps(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "search/content_gaps.html", context, status=400)
     data = form.cleaned_data
+    if not request.GET:  # show the default range in the fields
+        context["form"] = GapRangeForm(
+            initial={"start": data["start"], "end": data["end"]}, today=today
+        )
     context["gaps"] = gaps_between(
         events_dir=Path(settings.ACADEMY_EVENTS_DIR), start=data["start"], end=data["end"]
     )

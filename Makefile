@@ -105,7 +105,8 @@ test-sqlite: install system-deps  ## pytest on SQLite, browser tests and the API
 
 test-postgres: install system-deps  ## pytest on a throwaway PostgreSQL cluster
 	PG_BINDIR="$(PG_BINDIR)" scripts/with-postgres $(RUN) pytest -n $(PYTEST_WORKERS) \
-		--dist loadgroup -m "not browser and not fuzz" --junitxml=$(ARTIFACTS)/junit-postgres.xml
+		--dist loadgroup -m "not browser and not fuzz and not spark" \
+		--junitxml=$(ARTIFACTS)/junit-postgres.xml
 
 test-browser: install system-deps  ## Only the browser journeys
 	$(RUN) pytest -m browser

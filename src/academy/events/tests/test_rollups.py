@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from django.core.management import call_command
+from django.test import override_settings
 
 from academy.events.capture import CaptureLog
 from academy.events.lake import compact
@@ -103,3 +106,17 @@ def test_recomputing_a_day_replaces_it(tmp_path: Path) -> None:
     assert [row[:5] for row in rows(tmp_path, "creator_daily", "day")] == [
         ("2026-11-20", "ana", 4, 2, 2)
     ]
+
+
+def test_the_rollup_command_recomputes_every_day_of_the_lake(tmp_path: Path) -> None:
+    log = CaptureLog(tmp_path / "capture")
+    log.append(DATA)
+    log.seal()
+    compact(events_dir=tmp_path)  # the lake only: no rollups yet
+    out = StringIO()
+
+    with override_settings(ACADEMY_EVENTS_DIR=tmp_path):
+        call_command("events", "rollup", stdout=out)
+
+    assert "2 days rolled up: creator_daily 3, creator_item_daily 3" in out.getvalue()
+    assert rows(tmp_path, "creator_daily", "day, creator_id")[0][:3] == ("2026-11-20", "ana", 4)

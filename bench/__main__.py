@@ -7,7 +7,15 @@ import importlib
 
 from bench.common import log
 
-BENCHMARKS = ("api_latency", "event_capture", "event_compaction", "event_rollups", "simulation")
+BENCHMARKS = (
+    "api_latency",
+    "event_capture",
+    "event_compaction",
+    "event_rollups",
+    "search_latency",
+    "simulation",
+    "demo_boot",
+)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ in them is the `or` this module puts between words.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -158,16 +158,23 @@ def _languages(filters: Filters) -> list[str]:
 
 
 def _matching(
-    query: MatchQuery, column: str, filters: Filters, *, select: str, tails: Mapping[str, str]
+    query: MatchQuery,
+    column: str,
+    filters: Filters,
+    *,
+    select: str,
+    tails: Mapping[str, str],
+    languages: Sequence[str] | None = None,
 ) -> tuple[str, list[str]]:
-    """One SELECT per content language (``_languages``), matching that language's column with
-    its own tsquery, joined with UNION ALL; ``tails`` orders and limits each."""
+    """One SELECT per content language (``_languages``, or ``languages``), matching that
+    language's column with its own tsquery, joined with UNION ALL; ``tails`` orders and limits
+    each."""
     where, filter_params = _filter_sql(filters)
     expressions = {
         language: (expression, params) for language, expression, params in _per_language(query)
     }
     parts, params = [], []
-    for language in _languages(filters):
+    for language in languages or _languages(filters):
         expression, expression_params = expressions[language]
         parts.append(
             f"(SELECT {select} FROM {DOCUMENTS} d "  # noqa: S608
@@ -238,16 +245,17 @@ class PostgresBackend:
     def _expected_matches(self, query: MatchQuery, filters: Filters) -> dict[str, float]:
         """How many documents of each language PostgreSQL expects the query to match (its own
         statistics and stop words, from the plan of the bare match)."""
-        matching, params = _matching(query, "document", filters, select="1", tails={})
+        expected = {}
         with self.db.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
-            plan = cursor.fetchone()[0]
-        top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-        branches = top["Plans"] if top["Node Type"] == "Append" else [top]
-        return {
-            language: float(branch["Plan Rows"])
-            for language, branch in zip(_languages(filters), branches, strict=True)
-        }
+            for language in _languages(filters):
+                matching, params = _matching(
+                    query, "document", filters, select="1", tails={}, languages=[language]
+                )
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
+                plan = cursor.fetchone()[0]
+                top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+                expected[language] = float(top["Plan Rows"])
+        return expected
 
     def _tier(
         self,

@@ -242,14 +242,16 @@ class PostgresBackend:
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
 
-    def _expected_matches(self, query: MatchQuery, filters: Filters) -> dict[str, float]:
-        """How many documents of each language PostgreSQL expects the query to match (its own
-        statistics and stop words, from the plan of the bare match)."""
+    def _expected_matches(
+        self, query: MatchQuery, filters: Filters, column: str
+    ) -> dict[str, float]:
+        """How many documents of each language PostgreSQL expects ``column`` to match (its own
+        statistics and stop words), from the plan of each language's bare match."""
         expected = {}
         with self.db.cursor() as cursor:
             for language in _languages(filters):
                 matching, params = _matching(
-                    query, "document", filters, select="1", tails={}, languages=[language]
+                    query, column, filters, select="1", tails={}, languages=[language]
                 )
                 cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
                 plan = cursor.fetchone()[0]
@@ -264,10 +266,10 @@ class PostgresBackend:
         filters: Filters,
         *,
         limit: int,
-        expected: Mapping[str, float],
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
+        expected = self._expected_matches(query, filters, column)
         # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
         tails = {
             language: f"ORDER BY {'d.id' if rows >= SELECTIVE_MATCHES else 'd.id + 0'} DESC "
@@ -294,12 +296,11 @@ class PostgresBackend:
     def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
             return Matches([], complete=True)
-        expected = self._expected_matches(query, filters)
-        head = self._tier("head", query, filters, limit=limit, expected=expected)
+        head = self._tier("head", query, filters, limit=limit)
         if len(head) >= limit:
             return tiered(head, [], limit=limit, complete=False)
         # The body tier holds every match: fewer than asked for means there are no others.
-        body = self._tier("document", query, filters, limit=limit + len(head), expected=expected)
+        body = self._tier("document", query, filters, limit=limit + len(head))
         return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "academy.events",
     "academy.simulation",
     "academy.search",
+    "academy.recsys",
     "academy.web",
 ]
 

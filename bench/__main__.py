@@ -14,6 +14,7 @@ BENCHMARKS = (
     "event_rollups",
     "search_latency",
     "simulation",
+    "stats_engine",
     "demo_boot",
 )
 

@@ -82,14 +82,7 @@ def bayesian_test(
     """Chance to beat control, risk and credible interval of the treatment's effect."""
     check_probability(credible_level, "credible_level")
     diff = difference(control, treatment)
-    if relative:
-        if diff.relative is None or diff.relative_se is None:
-            raise StatsInputError(
-                "The control mean is 0, so the relative effect is undefined; use relative=False."
-            )
-        data_mean, data_se = diff.relative, diff.relative_se
-    else:
-        data_mean, data_se = diff.absolute, diff.absolute_se
+    data_mean, data_se = diff.on_scale(relative=relative)
     mean, sd = data_mean, data_se
     if prior is not None and prior.proper:
         if data_se == 0:

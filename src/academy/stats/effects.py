@@ -24,6 +24,17 @@ class Difference:
     relative_se: float | None
     dof: float
 
+    def on_scale(self, *, relative: bool) -> tuple[float, float]:
+        """The relative or the absolute effect and its standard error."""
+        if not relative:
+            return self.absolute, self.absolute_se
+        if self.relative is None or self.relative_se is None:
+            raise StatsInputError(
+                "The control mean is 0, so a relative effect is undefined; "
+                "use the absolute effect (relative=False)."
+            )
+        return self.relative, self.relative_se
+
 
 def check_probability(value: float, name: str) -> None:
     """Refuse a level, alpha or power outside (0, 1)."""

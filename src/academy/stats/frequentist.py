@@ -14,7 +14,7 @@ from typing import Literal
 
 from scipy import optimize, special  # type: ignore[import-untyped]
 
-from academy.stats.effects import Arm, check_probability, difference
+from academy.stats.effects import Arm, Difference, check_probability, difference
 from academy.stats.errors import StatsInputError
 
 DEFAULT_SEQUENTIAL_TUNING = 5000.0
@@ -62,25 +62,48 @@ def _interval(estimate_: float, se: float, half_width: float) -> Effect:
     )
 
 
+def _two_sided(
+    method: Literal["welch", "sequential"],
+    alpha: float,
+    diff: Difference,
+    *,
+    scale: float,
+    dof: float,
+    p_value: float,
+) -> FrequentistResult:
+    """A result whose intervals are the estimates ± `scale` standard errors."""
+    relative = None
+    if diff.relative is not None and diff.relative_se is not None:
+        relative = _interval(diff.relative, diff.relative_se, scale * diff.relative_se)
+    return FrequentistResult(
+        method=method,
+        alpha=alpha,
+        control_mean=diff.control.mean,
+        treatment_mean=diff.treatment.mean,
+        absolute=_interval(diff.absolute, diff.absolute_se, scale * diff.absolute_se),
+        relative=relative,
+        statistic=diff.absolute / diff.absolute_se,
+        degrees_of_freedom=dof,
+        p_value=p_value,
+    )
+
+
+def _welch_p(diff: Difference) -> float:
+    statistic = diff.absolute / diff.absolute_se
+    return float(2 * special.stdtr(diff.dof, -abs(statistic)))
+
+
 def welch_test(control: Arm, treatment: Arm, *, alpha: float = 0.05) -> FrequentistResult:
     """Welch's unequal-variance t-test, with (1 - alpha) intervals on both effects."""
     check_probability(alpha, "alpha")
     diff = difference(control, treatment)
-    t_quantile = float(special.stdtrit(diff.dof, 1 - alpha / 2))
-    statistic = diff.absolute / diff.absolute_se
-    relative = None
-    if diff.relative is not None and diff.relative_se is not None:
-        relative = _interval(diff.relative, diff.relative_se, t_quantile * diff.relative_se)
-    return FrequentistResult(
-        method="welch",
-        alpha=alpha,
-        control_mean=diff.control.mean,
-        treatment_mean=diff.treatment.mean,
-        absolute=_interval(diff.absolute, diff.absolute_se, t_quantile * diff.absolute_se),
-        relative=relative,
-        statistic=statistic,
-        degrees_of_freedom=diff.dof,
-        p_value=float(2 * special.stdtr(diff.dof, -abs(statistic))),
+    return _two_sided(
+        "welch",
+        alpha,
+        diff,
+        scale=float(special.stdtrit(diff.dof, 1 - alpha / 2)),
+        dof=diff.dof,
+        p_value=_welch_p(diff),
     )
 
 
@@ -138,19 +161,14 @@ def sequential_test(
         float(special.stdtrit(diff.dof, 1 - alpha / 2)),
     )
     statistic = diff.absolute / diff.absolute_se
-    relative = None
-    if diff.relative is not None and diff.relative_se is not None:
-        relative = _interval(diff.relative, diff.relative_se, scale * diff.relative_se)
-    return FrequentistResult(
-        method="sequential",
-        alpha=alpha,
-        control_mean=diff.control.mean,
-        treatment_mean=diff.treatment.mean,
-        absolute=_interval(diff.absolute, diff.absolute_se, scale * diff.absolute_se),
-        relative=relative,
-        statistic=statistic,
-        degrees_of_freedom=math.inf,
-        p_value=_sequential_p_value(statistic, total_n, tuning_parameter),
+    return _two_sided(
+        "sequential",
+        alpha,
+        diff,
+        scale=scale,
+        dof=math.inf,
+        # The smallest alpha whose interval excludes 0, given the Welch floor on the width.
+        p_value=max(_sequential_p_value(statistic, total_n, tuning_parameter), _welch_p(diff)),
     )
 
 
@@ -195,14 +213,7 @@ def non_inferiority_test(
     if not (margin >= 0 and math.isfinite(margin)):
         raise StatsInputError(f"margin must be a number ≥ 0, not {margin!r}.")
     diff = difference(control, treatment)
-    if relative:
-        if diff.relative is None or diff.relative_se is None:
-            raise StatsInputError(
-                "The control mean is 0, so a relative margin is undefined; use an absolute one."
-            )
-        effect, se = diff.relative, diff.relative_se
-    else:
-        effect, se = diff.absolute, diff.absolute_se
+    effect, se = diff.on_scale(relative=relative)
     direction = -1.0 if lower_is_better else 1.0
     improvement = direction * effect  # > 0 is good whichever way the metric points
     t_quantile = float(special.stdtrit(diff.dof, 1 - alpha))

@@ -37,6 +37,14 @@ def alpha_per_test(
     return alpha / ((variations - 1) * metrics) if correct_multiple_testing else alpha
 
 
+def _variances(baseline: float, treatment: float | None) -> tuple[float, float]:
+    """Baseline and treatment per-unit variances (the treatment defaults to the baseline)."""
+    _check_positive("baseline_variance", baseline)
+    treatment = baseline if treatment is None else treatment
+    _check_positive("treatment_variance", treatment)
+    return baseline, treatment
+
+
 def _absolute_effect(baseline_mean: float, relative_effect: float) -> float:
     if not math.isfinite(baseline_mean) or baseline_mean == 0:
         raise StatsInputError(
@@ -66,9 +74,7 @@ def sample_size_per_variation(
     treatment's (the baseline's if not given).
     """
     check_probability(power, "power")
-    _check_positive("baseline_variance", baseline_variance)
-    treatment_variance = baseline_variance if treatment_variance is None else treatment_variance
-    _check_positive("treatment_variance", treatment_variance)
+    v0, v1 = _variances(baseline_variance, treatment_variance)
     delta = _absolute_effect(baseline_mean, relative_effect)
     level = alpha_per_test(
         alpha,
@@ -77,9 +83,7 @@ def sample_size_per_variation(
         correct_multiple_testing=correct_multiple_testing,
     )
     z_alpha, z_power = special.ndtri(1 - level / 2), special.ndtri(power)
-    spread = z_alpha * math.sqrt(2 * baseline_variance) + z_power * math.sqrt(
-        baseline_variance + treatment_variance
-    )
+    spread = z_alpha * math.sqrt(2 * v0) + z_power * math.sqrt(v0 + v1)
     # Rounded to 1e-9 first so an exact whole number is not pushed up by floating-point noise.
     return math.ceil(round(float(spread**2 / delta**2), 9))
 
@@ -141,9 +145,7 @@ def power_at(
     treatment_variance: float | None = None,
 ) -> float:
     """Chance that a two-sided test with n units per variation finds `relative_effect`."""
-    _check_positive("baseline_variance", baseline_variance)
-    treatment_variance = baseline_variance if treatment_variance is None else treatment_variance
-    _check_positive("treatment_variance", treatment_variance)
+    v0, v1 = _variances(baseline_variance, treatment_variance)
     if n_per_variation < 2:
         raise StatsInputError(f"n_per_variation must be at least 2, not {n_per_variation!r}.")
     delta = _absolute_effect(baseline_mean, relative_effect)
@@ -154,8 +156,8 @@ def power_at(
         correct_multiple_testing=correct_multiple_testing,
     )
     z_alpha = float(special.ndtri(1 - level / 2))
-    null_sd = math.sqrt(2 * baseline_variance)
-    alternative_sd = math.sqrt(baseline_variance + treatment_variance)
+    null_sd = math.sqrt(2 * v0)
+    alternative_sd = math.sqrt(v0 + v1)
     shift = delta * math.sqrt(n_per_variation)
     return float(
         special.ndtr((shift - z_alpha * null_sd) / alternative_sd)

@@ -135,6 +135,7 @@ def test_every_interval_contains_its_estimate_and_sequential_is_wider(
         # A test rejects exactly when its interval leaves zero out (up to the boundary).
         if abs(result.p_value - alpha) > 1e-6:
             assert (result.p_value < alpha) == result.absolute.excludes_zero()
+    assert always_valid.p_value >= fixed.p_value * 0.999
     fixed_width = fixed.absolute.ci_high - fixed.absolute.ci_low
     assert always_valid.absolute.ci_high - always_valid.absolute.ci_low > fixed_width * 0.999
 
@@ -231,5 +232,5 @@ def test_non_inferiority_follows_the_metric_direction() -> None:
 
 def test_non_inferiority_relative_margin_needs_a_control_mean() -> None:
     arm = ArmEstimate(n=10, mean=0.0, variance=1.0)
-    with pytest.raises(StatsInputError, match="absolute one"):
+    with pytest.raises(StatsInputError, match="relative effect is undefined"):
         non_inferiority_test(arm, arm, margin=0.01)

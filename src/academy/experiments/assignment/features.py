@@ -1,0 +1,816 @@
+"""Feature evaluation on GrowthBook's SDK payload: flags, rollouts and experiments.
+
+The payload is the JSON GrowthBook's SDKs read, `{"features": {key: {"defaultValue": ...,
+"rules": [...]}}, "savedGroups": {...}}`. `Flags.from_payload` checks and compiles it once;
+`eval_feature` / `eval_features` then decide each flag's value for one creator the way the SDKs
+do, rule by rule, first match wins:
+
+- a force rule (`force`) gives its value to creators who pass its `condition`, its `filters`
+  and its rollout (`coverage`, or an explicit `range`, hashed on `hashAttribute` with `seed`);
+- an experiment rule (`variations`) assigns creators who pass its `condition`, `filters` or
+  `namespace`, and its `coverage`, to a variation by weight; creators outside it fall through
+  to the next rule; a variation whose meta says `passthrough` falls through as well;
+- otherwise the feature's `defaultValue`; an unknown feature evaluates to None.
+
+Kill switches and schedules are decided by whoever builds the payload (the experiments app):
+a killed feature is served with its default value and no rules, and a scheduled change is in
+the payload only once its time has come. This module never reads a clock.
+
+Sticky assignment follows GrowthBook's sticky bucketing. Pass `sticky_assignments` (a mapping,
+possibly empty, of `sticky_bucket_key(experiment_key, bucket_version)` → variation key, the
+`assignments` of a GrowthBook sticky-bucket document) to turn it on: a creator found there keeps
+that variation whatever the weights, coverage, namespace or targeting say now, as long as the
+variation still exists (variation keys come from the rule's `meta`). Raising the rule's
+`bucketVersion` re-randomizes everyone; `minBucketVersion` removes creators assigned under an
+older version from the experiment. The results carry the assignments to store.
+
+Not supported (refused by `from_payload` with a PayloadError, so nothing is silently evaluated
+differently from the SDKs): prerequisites (`parentConditions`) and contextual bandits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from academy.experiments.assignment.conditions import eval_condition
+from academy.experiments.assignment.hashing import (
+    BucketRange,
+    choose_variation,
+    get_bucket_ranges,
+    hash,
+    in_namespace,
+    in_range,
+    js_number_to_string,
+)
+
+__all__ = [
+    "ExperimentResult",
+    "ExperimentRule",
+    "Feature",
+    "FeatureResult",
+    "Filter",
+    "Flags",
+    "FlagsEvaluation",
+    "ForceRule",
+    "Namespace",
+    "PayloadError",
+    "Rule",
+    "Source",
+    "VariationMeta",
+    "eval_feature",
+    "eval_features",
+    "run_experiment",
+    "sticky_bucket_key",
+]
+
+Source = Literal["unknownFeature", "defaultValue", "force", "experiment"]
+
+_UNSUPPORTED_RULE_KEYS = {
+    "parentConditions": "prerequisites (parentConditions)",
+    "contextualBanditRef": "contextual bandits",
+    "contextualVariations": "contextual bandits",
+}
+
+
+class PayloadError(ValueError):
+    """The payload is not a feature payload this module can evaluate; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class VariationMeta:
+    """A variation's stable key (used for sticky assignment), display name and passthrough."""
+
+    key: str | None = None
+    name: str | None = None
+    passthrough: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A slice [start, end) of a namespace; experiments on disjoint slices share no creator."""
+
+    id: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Keeps only creators whose hash (on `attribute`, with `seed`) falls in one of `ranges`.
+
+    Holdouts and mutual exclusion groups are written as filters.
+    """
+
+    ranges: tuple[BucketRange, ...]
+    seed: str = ""
+    hash_version: int = 2
+    attribute: str = "id"
+
+
+@dataclass(frozen=True, slots=True)
+class ForceRule:
+    """Serve `value` to creators who pass the condition, filters and rollout."""
+
+    value: Any
+    condition: Mapping[str, Any] | None = None
+    coverage: float | None = None
+    range: BucketRange | None = None
+    filters: tuple[Filter, ...] = ()
+    hash_attribute: str = "id"
+    fallback_attribute: str | None = None
+    seed: str | None = None
+    hash_version: int = 1
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRule:
+    """Assign creators who pass the targeting to one of `variations` by weight."""
+
+    variations: tuple[Any, ...]
+    key: str | None = None
+    weights: tuple[float, ...] | None = None
+    coverage: float | None = None
+    namespace: Namespace | None = None
+    ranges: tuple[BucketRange, ...] | None = None
+    meta: tuple[VariationMeta, ...] | None = None
+    condition: Mapping[str, Any] | None = None
+    filters: tuple[Filter, ...] = ()
+    hash_attribute: str = "id"
+    fallback_attribute: str | None = None
+    seed: str | None = None
+    hash_version: int = 1
+    bucket_version: int = 0
+    min_bucket_version: int = 0
+    disable_sticky_bucketing: bool = False
+    id: str | None = None
+    name: str | None = None
+    phase: str | None = None
+
+
+Rule = ForceRule | ExperimentRule
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A flag: its default value and its rules, tried in order."""
+
+    default_value: Any = None
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentResult:
+    """Where an experiment put a creator (GrowthBook's `Result`)."""
+
+    experiment_key: str
+    in_experiment: bool
+    variation_id: int
+    variation_key: str
+    variation_name: str
+    value: Any
+    hash_used: bool
+    hash_attribute: str
+    hash_value: str
+    bucket: float | None
+    sticky_bucket_used: bool
+    passthrough: bool
+    feature_key: str | None
+    # The assignment to store for sticky bucketing: (sticky bucket key, variation key).
+    sticky_assignment: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureResult:
+    """A flag's value for a creator and where it came from."""
+
+    key: str
+    value: Any
+    source: Source
+    rule_id: str | None = None
+    experiment: ExperimentResult | None = None
+    # Sticky assignments this evaluation made or changed, to store for the creator.
+    new_sticky_assignments: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def on(self) -> bool:
+        """The value is truthy as JavaScript sees it (`[]` and `{}` are on, `0` and `""` off)."""
+        return _js_truthy(self.value)
+
+    @property
+    def off(self) -> bool:
+        return not self.on
+
+
+@dataclass(frozen=True, slots=True)
+class FlagsEvaluation:
+    """Every flag evaluated for one creator, and their sticky assignments after it."""
+
+    results: Mapping[str, FeatureResult]
+    sticky_assignments: Mapping[str, str] | None
+    new_sticky_assignments: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """A checked, compiled feature payload."""
+
+    features: Mapping[str, Feature]
+    saved_groups: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Flags:
+        """Read a GrowthBook SDK payload; raise PayloadError naming the first bad field."""
+        if not isinstance(payload, Mapping):
+            raise PayloadError("the payload must be a JSON object")
+        raw_features = payload.get("features") or {}
+        if not isinstance(raw_features, Mapping):
+            raise PayloadError("features: must be an object keyed by feature key")
+        saved_groups = payload.get("savedGroups") or {}
+        if not isinstance(saved_groups, Mapping):
+            raise PayloadError("savedGroups: must be an object keyed by group id")
+        return cls(
+            features={
+                str(key): _read_feature(raw, f"features.{key}") for key, raw in raw_features.items()
+            },
+            saved_groups=dict(saved_groups),
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        """The payload GrowthBook's SDKs evaluate exactly as `eval_feature` does."""
+        payload: dict[str, Any] = {
+            "features": {key: _write_feature(feature) for key, feature in self.features.items()}
+        }
+        if self.saved_groups:
+            payload["savedGroups"] = dict(self.saved_groups)
+        return payload
+
+
+def sticky_bucket_key(experiment_key: str, bucket_version: int = 0) -> str:
+    """The key a sticky assignment is stored under, as GrowthBook writes it."""
+    return f"{experiment_key}__{bucket_version}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def eval_feature(
+    key: str,
+    flags: Flags,
+    attributes: Mapping[str, Any],
+    *,
+    sticky_assignments: Mapping[str, str] | None = None,
+) -> FeatureResult:
+    """The value of feature `key` for a creator with `attributes`.
+
+    `sticky_assignments` None turns sticky bucketing off; a mapping (even empty) turns it on.
+    """
+    working = dict(sticky_assignments) if sticky_assignments is not None else None
+    before = dict(working) if working is not None else {}
+    result = _evaluate(key, flags, _as_dict(attributes), working)
+    if working is None or working == before:
+        return result
+    changed = {name: value for name, value in working.items() if before.get(name) != value}
+    return FeatureResult(
+        key=result.key,
+        value=result.value,
+        source=result.source,
+        rule_id=result.rule_id,
+        experiment=result.experiment,
+        new_sticky_assignments=changed,
+    )
+
+
+def eval_features(
+    flags: Flags,
+    attributes: Mapping[str, Any],
+    *,
+    sticky_assignments: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+) -> FlagsEvaluation:
+    """Every feature (or those in `keys`) for one creator, sharing one set of sticky assignments."""
+    attributes = _as_dict(attributes)
+    working = dict(sticky_assignments) if sticky_assignments is not None else None
+    before = dict(working) if working is not None else {}
+    results = {
+        key: _evaluate(key, flags, attributes, working)
+        for key in (keys if keys is not None else flags.features)
+    }
+    changed = (
+        {name: value for name, value in working.items() if before.get(name) != value}
+        if working is not None
+        else {}
+    )
+    return FlagsEvaluation(
+        results=results, sticky_assignments=working, new_sticky_assignments=changed
+    )
+
+
+def _as_dict(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return attributes if isinstance(attributes, dict) else dict(attributes)
+
+
+def _evaluate(
+    key: str, flags: Flags, attributes: dict[str, Any], sticky: dict[str, str] | None
+) -> FeatureResult:
+    feature = flags.features.get(key)
+    if feature is None:
+        return FeatureResult(key=key, value=None, source="unknownFeature")
+    groups = flags.saved_groups
+    for rule in feature.rules:
+        if rule.condition and not eval_condition(attributes, rule.condition, groups):
+            continue
+        if rule.filters and _filtered_out(rule.filters, attributes):
+            continue
+        if isinstance(rule, ForceRule):
+            if not _in_rollout(rule, key, attributes):
+                continue
+            return FeatureResult(key=key, value=rule.value, source="force", rule_id=rule.id)
+        outcome = _run(rule, key, attributes, groups, sticky)
+        if not outcome.in_experiment or outcome.passthrough:
+            continue
+        return FeatureResult(
+            key=key, value=outcome.value, source="experiment", rule_id=rule.id, experiment=outcome
+        )
+    return FeatureResult(key=key, value=feature.default_value, source="defaultValue")
+
+
+def _hashable(value: Any) -> bool:
+    """Whether a value can identify a creator: a non-empty string or a finite non-zero number."""
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return value != 0 and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _hash_input(
+    attributes: dict[str, Any], attribute: str, fallback: str | None
+) -> tuple[str, str]:
+    """(attribute used, its value as a string); the value is "" when neither is usable."""
+    value = attributes.get(attribute)
+    if not _hashable(value):
+        if fallback and _hashable(attributes.get(fallback)):
+            attribute, value = fallback, attributes[fallback]
+        else:
+            return attribute, ""
+    if isinstance(value, str):
+        return attribute, value
+    return attribute, js_number_to_string(value)  # type: ignore[arg-type]
+
+
+def _filtered_out(filters: tuple[Filter, ...], attributes: dict[str, Any]) -> bool:
+    for rule_filter in filters:
+        _attribute, value = _hash_input(attributes, rule_filter.attribute, None)
+        if value == "":
+            return True
+        n = hash(rule_filter.seed, value, rule_filter.hash_version)
+        if n is None or not any(in_range(n, bucket) for bucket in rule_filter.ranges):
+            return True
+    return False
+
+
+def _in_rollout(rule: ForceRule, feature_key: str, attributes: dict[str, Any]) -> bool:
+    if rule.coverage is None and rule.range is None:
+        return True
+    if rule.coverage == 0 and rule.range is None:
+        return False
+    _attribute, value = _hash_input(attributes, rule.hash_attribute, rule.fallback_attribute)
+    if value == "":
+        return False
+    n = hash(rule.seed or feature_key, value, rule.hash_version or 1)
+    if n is None:
+        return False
+    if rule.range is not None:
+        return in_range(n, rule.range)
+    return rule.coverage is None or n < rule.coverage
+
+
+def run_experiment(
+    rule: ExperimentRule,
+    *,
+    feature_key: str,
+    attributes: Mapping[str, Any],
+    saved_groups: Mapping[str, Any] | None = None,
+    sticky_assignments: Mapping[str, str] | None = None,
+) -> ExperimentResult:
+    """Where an experiment rule puts a creator, whether or not they are in it.
+
+    Unlike `eval_feature`, this does not check the rule's feature-level condition and filters
+    first; it runs GrowthBook's experiment steps only. The assignment to store is in the
+    result's `sticky_assignment`.
+    """
+    working = dict(sticky_assignments) if sticky_assignments is not None else None
+    return _run(rule, feature_key, _as_dict(attributes), saved_groups, working)
+
+
+def _sticky_variation(
+    rule: ExperimentRule, experiment_key: str, sticky: Mapping[str, str]
+) -> tuple[int, bool]:
+    """(variation index from a stored assignment or -1, whether the stored version is blocked)."""
+    for version in range(rule.min_bucket_version):
+        if sticky_bucket_key(experiment_key, version) in sticky:
+            return -1, True
+    stored = sticky.get(sticky_bucket_key(experiment_key, rule.bucket_version))
+    if not stored:
+        return -1, False
+    for index, meta in enumerate(rule.meta or ()):
+        if meta.key == stored:
+            return index, False
+    return -1, False
+
+
+def _run(
+    rule: ExperimentRule,
+    feature_key: str,
+    attributes: dict[str, Any],
+    groups: Mapping[str, Any] | None,
+    sticky: dict[str, str] | None,
+) -> ExperimentResult:
+    experiment_key = rule.key or feature_key
+    sticky_on = sticky is not None and not rule.disable_sticky_bucketing
+    attribute, value = _hash_input(
+        attributes, rule.hash_attribute, rule.fallback_attribute if sticky_on else None
+    )
+
+    def outside(*, sticky_bucket_used: bool = False) -> ExperimentResult:
+        return _result(
+            rule, experiment_key, feature_key, attribute, value, -1, None, sticky_bucket_used
+        )
+
+    if len(rule.variations) < 2 or value == "":
+        return outside()
+    assigned, blocked = -1, False
+    if sticky_on:
+        assert sticky is not None
+        assigned, blocked = _sticky_variation(rule, experiment_key, sticky)
+    found = assigned >= 0
+    if not found:
+        if rule.filters:
+            if _filtered_out(rule.filters, attributes):
+                return outside()
+        elif rule.namespace is not None and not in_namespace(
+            value, (rule.namespace.id, rule.namespace.start, rule.namespace.end)
+        ):
+            return outside()
+        if rule.condition and not eval_condition(attributes, rule.condition, groups):
+            return outside()
+    n = hash(rule.seed or experiment_key, value, rule.hash_version or 1)
+    if n is None:
+        return outside()
+    if not found:
+        ranges = rule.ranges or get_bucket_ranges(
+            len(rule.variations),
+            rule.coverage if rule.coverage is not None else 1,
+            list(rule.weights) if rule.weights is not None else None,
+        )
+        assigned = choose_variation(n, ranges)
+    if blocked:
+        return outside(sticky_bucket_used=True)
+    if assigned < 0:
+        return outside()
+    result = _result(rule, experiment_key, feature_key, attribute, value, assigned, n, found)
+    if sticky_on:
+        assert sticky is not None
+        stored_key = sticky_bucket_key(experiment_key, rule.bucket_version)
+        sticky[stored_key] = result.variation_key
+        return _with_sticky(result, (stored_key, result.variation_key))
+    return result
+
+
+def _result(
+    rule: ExperimentRule,
+    experiment_key: str,
+    feature_key: str,
+    attribute: str,
+    value: str,
+    variation_id: int,
+    bucket: float | None,
+    sticky_bucket_used: bool,
+) -> ExperimentResult:
+    in_experiment = 0 <= variation_id < len(rule.variations)
+    if not in_experiment:
+        variation_id = 0
+    meta = rule.meta[variation_id] if rule.meta and variation_id < len(rule.meta) else None
+    return ExperimentResult(
+        experiment_key=experiment_key,
+        in_experiment=in_experiment,
+        variation_id=variation_id,
+        variation_key=meta.key if meta is not None and meta.key is not None else str(variation_id),
+        variation_name=meta.name or "" if meta is not None else "",
+        value=rule.variations[variation_id] if rule.variations else None,
+        hash_used=bucket is not None,
+        hash_attribute=attribute,
+        hash_value=value,
+        bucket=bucket,
+        sticky_bucket_used=sticky_bucket_used,
+        passthrough=meta.passthrough if meta is not None else False,
+        feature_key=feature_key,
+    )
+
+
+def _with_sticky(result: ExperimentResult, assignment: tuple[str, str]) -> ExperimentResult:
+    return ExperimentResult(
+        experiment_key=result.experiment_key,
+        in_experiment=result.in_experiment,
+        variation_id=result.variation_id,
+        variation_key=result.variation_key,
+        variation_name=result.variation_name,
+        value=result.value,
+        hash_used=result.hash_used,
+        hash_attribute=result.hash_attribute,
+        hash_value=result.hash_value,
+        bucket=result.bucket,
+        sticky_bucket_used=result.sticky_bucket_used,
+        passthrough=result.passthrough,
+        feature_key=result.feature_key,
+        sticky_assignment=assignment,
+    )
+
+
+def _js_truthy(value: Any) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0 and not (isinstance(value, float) and math.isnan(value))
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and writing the payload
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(raw: Mapping[str, Any], name: str, where: str) -> float | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise PayloadError(f"{where}.{name}: must be a number, not {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def _integer(raw: Mapping[str, Any], name: str, where: str, default: int) -> int:
+    value = raw.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PayloadError(f"{where}.{name}: must be an integer, not {value!r}")
+    return value
+
+
+def _text(raw: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = raw.get(name)
+    if value is not None and not isinstance(value, str):
+        raise PayloadError(f"{where}.{name}: must be a string, not {value!r}")
+    return value
+
+
+def _bucket_range(value: Any, where: str) -> BucketRange:
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 2
+        or not all(_is_number(bound) for bound in value)
+    ):
+        raise PayloadError(f"{where}: must be a [start, end] pair of numbers, not {value!r}")
+    return (value[0], value[1])
+
+
+def _bucket_ranges(value: Any, where: str) -> tuple[BucketRange, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise PayloadError(f"{where}: must be a list of [start, end] pairs, not {value!r}")
+    return tuple(_bucket_range(item, f"{where}[{index}]") for index, item in enumerate(value))
+
+
+def _condition(raw: Mapping[str, Any], where: str) -> Mapping[str, Any] | None:
+    value = raw.get("condition")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PayloadError(f"{where}.condition: must be an object, not {value!r}")
+    return value or None
+
+
+def _filters(raw: Mapping[str, Any], where: str) -> tuple[Filter, ...]:
+    value = raw.get("filters")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise PayloadError(f"{where}.filters: must be a list, not {value!r}")
+    filters = []
+    for index, item in enumerate(value):
+        place = f"{where}.filters[{index}]"
+        if not isinstance(item, dict):
+            raise PayloadError(f"{place}: must be an object, not {item!r}")
+        if "ranges" not in item:
+            raise PayloadError(f"{place}.ranges: is required")
+        filters.append(
+            Filter(
+                ranges=_bucket_ranges(item["ranges"], f"{place}.ranges"),
+                seed=_text(item, "seed", place) or "",
+                hash_version=_integer(item, "hashVersion", place, 2),
+                attribute=_text(item, "attribute", place) or "id",
+            )
+        )
+    return tuple(filters)
+
+
+def _meta(raw: Mapping[str, Any], where: str) -> tuple[VariationMeta, ...] | None:
+    value = raw.get("meta")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise PayloadError(f"{where}.meta: must be a list, not {value!r}")
+    metas = []
+    for index, item in enumerate(value):
+        place = f"{where}.meta[{index}]"
+        if not isinstance(item, dict):
+            raise PayloadError(f"{place}: must be an object, not {item!r}")
+        passthrough = item.get("passthrough", False)
+        if not isinstance(passthrough, bool):
+            raise PayloadError(f"{place}.passthrough: must be true or false")
+        metas.append(
+            VariationMeta(
+                key=_text(item, "key", place),
+                name=_text(item, "name", place),
+                passthrough=passthrough,
+            )
+        )
+    return tuple(metas)
+
+
+def _namespace(raw: Mapping[str, Any], where: str) -> Namespace | None:
+    value = raw.get("namespace")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 3
+        or not isinstance(value[0], str)
+        or not all(_is_number(bound) for bound in value[1:])
+    ):
+        raise PayloadError(f"{where}.namespace: must be [name, start, end], not {value!r}")
+    return Namespace(id=value[0], start=value[1], end=value[2])
+
+
+def _read_rule(raw: Any, where: str) -> Rule | None:
+    if not isinstance(raw, dict):
+        raise PayloadError(f"{where}: must be an object, not {raw!r}")
+    for name, what in _UNSUPPORTED_RULE_KEYS.items():
+        if raw.get(name):
+            raise PayloadError(f"{where}.{name}: {what} are not supported")
+    disable_sticky = raw.get("disableStickyBucketing", False)
+    if not isinstance(disable_sticky, bool):
+        raise PayloadError(f"{where}.disableStickyBucketing: must be true or false")
+    hash_attribute = _text(raw, "hashAttribute", where)
+    fallback = None if disable_sticky else _text(raw, "fallbackAttribute", where)
+    hash_version = _integer(raw, "hashVersion", where, 1) or 1
+    condition = _condition(raw, where)
+    filters = _filters(raw, where)
+    coverage = _number(raw, "coverage", where)
+    seed = _text(raw, "seed", where)
+    rule_id = _text(raw, "id", where)
+    if raw.get("force") is not None:
+        return ForceRule(
+            value=raw["force"],
+            condition=condition,
+            coverage=coverage,
+            range=_bucket_range(raw["range"], f"{where}.range")
+            if raw.get("range") is not None
+            else None,
+            filters=filters,
+            hash_attribute=hash_attribute if hash_attribute is not None else "id",
+            fallback_attribute=fallback,
+            seed=seed,
+            hash_version=hash_version,
+            id=rule_id,
+        )
+    variations = raw.get("variations")
+    if variations is None:
+        return None  # neither a force nor an experiment: the SDKs skip it
+    if not isinstance(variations, list):
+        raise PayloadError(f"{where}.variations: must be a list, not {variations!r}")
+    weights = raw.get("weights")
+    if weights is not None and (
+        not isinstance(weights, list) or not all(_is_number(weight) for weight in weights)
+    ):
+        raise PayloadError(f"{where}.weights: must be a list of numbers, not {weights!r}")
+    ranges = raw.get("ranges")
+    return ExperimentRule(
+        variations=tuple(variations),
+        key=_text(raw, "key", where) or None,
+        weights=tuple(weights) if weights is not None else None,
+        coverage=coverage,
+        namespace=_namespace(raw, where),
+        ranges=_bucket_ranges(ranges, f"{where}.ranges") or None if ranges is not None else None,
+        meta=_meta(raw, where),
+        condition=condition,
+        filters=filters,
+        hash_attribute=hash_attribute if hash_attribute is not None else "id",
+        fallback_attribute=fallback,
+        seed=seed,
+        hash_version=hash_version,
+        bucket_version=_integer(raw, "bucketVersion", where, 0),
+        min_bucket_version=_integer(raw, "minBucketVersion", where, 0),
+        disable_sticky_bucketing=disable_sticky,
+        id=rule_id,
+        name=_text(raw, "name", where),
+        phase=_text(raw, "phase", where),
+    )
+
+
+def _read_feature(raw: Any, where: str) -> Feature:
+    if not isinstance(raw, dict):
+        raise PayloadError(f"{where}: must be an object, not {raw!r}")
+    raw_rules = raw.get("rules") or []
+    if not isinstance(raw_rules, list):
+        raise PayloadError(f"{where}.rules: must be a list, not {raw_rules!r}")
+    rules = (_read_rule(item, f"{where}.rules[{index}]") for index, item in enumerate(raw_rules))
+    return Feature(
+        default_value=raw.get("defaultValue"),
+        rules=tuple(rule for rule in rules if rule is not None),
+    )
+
+
+def _write_filter(rule_filter: Filter) -> dict[str, Any]:
+    return {
+        "seed": rule_filter.seed,
+        "ranges": [list(bucket) for bucket in rule_filter.ranges],
+        "hashVersion": rule_filter.hash_version,
+        "attribute": rule_filter.attribute,
+    }
+
+
+def _write_rule(rule: Rule) -> dict[str, Any]:
+    written: dict[str, Any] = {}
+    if rule.id is not None:
+        written["id"] = rule.id
+    if rule.condition:
+        written["condition"] = dict(rule.condition)
+    if rule.filters:
+        written["filters"] = [_write_filter(item) for item in rule.filters]
+    if rule.coverage is not None:
+        written["coverage"] = rule.coverage
+    if rule.hash_attribute != "id":
+        written["hashAttribute"] = rule.hash_attribute
+    if rule.fallback_attribute is not None:
+        written["fallbackAttribute"] = rule.fallback_attribute
+    if rule.seed is not None:
+        written["seed"] = rule.seed
+    written["hashVersion"] = rule.hash_version
+    if isinstance(rule, ForceRule):
+        written["force"] = rule.value
+        if rule.range is not None:
+            written["range"] = list(rule.range)
+        return written
+    written["variations"] = list(rule.variations)
+    if rule.key is not None:
+        written["key"] = rule.key
+    if rule.weights is not None:
+        written["weights"] = list(rule.weights)
+    if rule.namespace is not None:
+        written["namespace"] = [rule.namespace.id, rule.namespace.start, rule.namespace.end]
+    if rule.ranges is not None:
+        written["ranges"] = [list(bucket) for bucket in rule.ranges]
+    if rule.meta is not None:
+        written["meta"] = [_write_meta(meta) for meta in rule.meta]
+    if rule.bucket_version:
+        written["bucketVersion"] = rule.bucket_version
+    if rule.min_bucket_version:
+        written["minBucketVersion"] = rule.min_bucket_version
+    if rule.disable_sticky_bucketing:
+        written["disableStickyBucketing"] = True
+    for name, value in (("name", rule.name), ("phase", rule.phase)):
+        if value is not None:
+            written[name] = value
+    return written
+
+
+def _write_meta(meta: VariationMeta) -> dict[str, Any]:
+    written: dict[str, Any] = {}
+    if meta.key is not None:
+        written["key"] = meta.key
+    if meta.name is not None:
+        written["name"] = meta.name
+    if meta.passthrough:
+        written["passthrough"] = True
+    return written
+
+
+def _write_feature(feature: Feature) -> dict[str, Any]:
+    return {
+        "defaultValue": feature.default_value,
+        "rules": [_write_rule(rule) for rule in feature.rules],
+    }

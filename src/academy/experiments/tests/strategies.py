@@ -1,0 +1,162 @@
+"""Hypothesis strategies for creators, targeting conditions and feature payloads.
+
+The values stay inside what JSON can carry (no NaN, no infinities), since that is all a
+payload or a creator's attributes can hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+SHORT_TEXT = st.text(alphabet="abAB01.-é𝒜", max_size=4)
+NUMBERS = st.integers(-3, 3) | st.floats(-3, 3, allow_nan=False, width=32)
+SCALARS = st.none() | st.booleans() | NUMBERS | SHORT_TEXT
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SHORT_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+VERSIONS = (
+    st.sampled_from(
+        [
+            "1.2.3",
+            "v1.10.0",
+            "1.9.2",
+            "1.2.3-rc.1",
+            "1.2.3-beta",
+            "1.2.3+build7",
+            "2",
+            "1.2",
+            "",
+            "v",
+        ]
+    )
+    | st.integers(0, 12)
+    | st.floats(0, 12, allow_nan=False, width=16)
+)
+PATTERNS = st.sampled_from(["^a", "b$", "a.*b", "(", "[a-", "\\d", "A", "^$", "é", "a|b"])
+COUNTRIES = st.sampled_from(["BR", "br", "US", "PT", "MX", ""])
+ATTRIBUTE_PATHS = (
+    "country",
+    "followers",
+    "verified",
+    "tags",
+    "tags.0",
+    "tags.length",
+    "app",
+    "app.version",
+    "language",
+    "missing",
+    "nested.a.b",
+)
+
+
+@st.composite
+def creators(draw: st.DrawFn) -> dict[str, Any]:
+    """Attributes of a creator, some of them missing, null or of an unexpected type."""
+    candidates: dict[str, st.SearchStrategy[Any]] = {
+        "id": st.text(alphabet="abcdef0123456789-", min_size=1, max_size=12)
+        | st.integers(1, 10**6)
+        | st.sampled_from(["", None, 0, 1.5, True]),
+        "device": st.text(alphabet="xyz789", min_size=1, max_size=6) | st.none(),
+        "country": COUNTRIES | JSON_VALUES,
+        "followers": st.integers(0, 10**6) | NUMBERS | SHORT_TEXT,
+        "verified": st.booleans() | st.none(),
+        "tags": st.lists(SHORT_TEXT | NUMBERS | st.none(), max_size=4) | SHORT_TEXT,
+        "app": st.fixed_dictionaries({"version": VERSIONS}) | st.none(),
+        "language": st.sampled_from(["en", "es", "pt-BR", "EN"]) | JSON_VALUES,
+        "nested": st.fixed_dictionaries({"a": st.fixed_dictionaries({"b": SCALARS})}) | SCALARS,
+    }
+    chosen = draw(st.sets(st.sampled_from(sorted(candidates))))
+    return {name: draw(candidates[name]) for name in sorted(chosen)}
+
+
+def _operand(operator: str) -> st.SearchStrategy[Any]:
+    if operator in ("$in", "$nin", "$ini", "$nini", "$all", "$alli"):
+        return st.lists(COUNTRIES | SCALARS, max_size=4) | SCALARS
+    if operator.startswith("$v"):
+        return VERSIONS | SCALARS
+    if operator in ("$regex", "$regexi", "$notRegex", "$notRegexi"):
+        return PATTERNS | SCALARS
+    if operator == "$exists":
+        return st.booleans() | SCALARS
+    if operator == "$type":
+        return st.sampled_from(["string", "number", "boolean", "array", "object", "null"])
+    if operator == "$size":
+        return st.integers(0, 4) | st.fixed_dictionaries({"$gt": st.integers(0, 3)})
+    if operator in ("$gt", "$gte", "$lt", "$lte"):
+        return NUMBERS | COUNTRIES | SCALARS
+    if operator in ("$inGroup", "$notInGroup"):
+        return st.sampled_from(["beta", "missing-group", "nested-group"])
+    return SCALARS | COUNTRIES
+
+
+OPERATORS = (
+    "$eq",
+    "$ne",
+    "$gt",
+    "$gte",
+    "$lt",
+    "$lte",
+    "$in",
+    "$nin",
+    "$ini",
+    "$nini",
+    "$all",
+    "$alli",
+    "$exists",
+    "$type",
+    "$size",
+    "$regex",
+    "$regexi",
+    "$notRegex",
+    "$notRegexi",
+    "$veq",
+    "$vne",
+    "$vgt",
+    "$vgte",
+    "$vlt",
+    "$vlte",
+    "$inGroup",
+    "$notInGroup",
+    "$unknownOperator",
+)
+
+
+@st.composite
+def value_conditions(draw: st.DrawFn, depth: int = 2) -> Any:
+    """What an attribute is compared with: a literal, or an object of operators."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(COUNTRIES | JSON_VALUES)
+    operators = draw(st.lists(st.sampled_from(OPERATORS), min_size=1, max_size=2, unique=True))
+    condition: dict[str, Any] = {operator: draw(_operand(operator)) for operator in operators}
+    if depth > 0 and draw(st.integers(0, 5)) == 0:
+        condition["$not"] = draw(value_conditions(depth - 1))
+    if depth > 0 and draw(st.integers(0, 6)) == 0:
+        condition["$elemMatch"] = draw(value_conditions(depth - 1) | conditions(depth - 1))
+    return condition
+
+
+@st.composite
+def conditions(draw: st.DrawFn, depth: int = 2) -> dict[str, Any]:
+    """A targeting condition on the attributes `creators` draws."""
+    condition: dict[str, Any] = {}
+    for path in draw(st.lists(st.sampled_from(ATTRIBUTE_PATHS), max_size=2, unique=True)):
+        condition[path] = draw(value_conditions(depth))
+    if depth > 0:
+        combinator = draw(st.sampled_from([None, None, "$or", "$and", "$nor", "$not"]))
+        if combinator == "$not":
+            condition["$not"] = draw(conditions(depth - 1))
+        elif combinator is not None:
+            condition[combinator] = draw(st.lists(conditions(depth - 1), max_size=3))
+        if draw(st.integers(0, 8)) == 0:
+            condition["$savedGroup"] = {"id": draw(st.sampled_from(["beta", "nested-group"]))}
+    return condition
+
+
+SAVED_GROUPS: dict[str, Any] = {
+    "beta": ["BR", "PT", 3, True],
+    "nested-group": {"type": "condition", "condition": {"country": {"$in": ["BR", "US"]}}},
+}

@@ -25,16 +25,51 @@ def _check_positive(name: str, value: float) -> None:
         raise StatsInputError(f"{name} must be a positive number, not {value!r}.")
 
 
-def alpha_per_test(
-    alpha: float, *, variations: int = 2, metrics: int = 1, correct_multiple_testing: bool = False
-) -> float:
-    """The alpha each test gets: alpha / ((variations - 1) * metrics) when corrected."""
-    check_probability(alpha, "alpha")
-    if variations < 2:
-        raise StatsInputError(f"An experiment needs at least 2 variations, not {variations!r}.")
-    if metrics < 1:
-        raise StatsInputError(f"metrics must be at least 1, not {metrics!r}.")
-    return alpha / ((variations - 1) * metrics) if correct_multiple_testing else alpha
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Level, power and the comparisons the alpha is shared among.
+
+    With `correct_multiple_testing`, each test gets alpha / ((variations - 1) * metrics).
+    """
+
+    alpha: float = 0.05
+    power: float = 0.8
+    variations: int = 2
+    metrics: int = 1
+    correct_multiple_testing: bool = False
+
+    def __post_init__(self) -> None:
+        check_probability(self.alpha, "alpha")
+        check_probability(self.power, "power")
+        if self.variations < 2:
+            raise StatsInputError(
+                f"An experiment needs at least 2 variations, not {self.variations!r}."
+            )
+        if self.metrics < 1:
+            raise StatsInputError(f"metrics must be at least 1, not {self.metrics!r}.")
+
+    @property
+    def alpha_per_test(self) -> float:
+        if not self.correct_multiple_testing:
+            return self.alpha
+        return self.alpha / ((self.variations - 1) * self.metrics)
+
+    @property
+    def z_alpha(self) -> float:
+        """The two-sided critical value at the per-test alpha."""
+        return float(special.ndtri(1 - self.alpha_per_test / 2))
+
+    @property
+    def z_power(self) -> float:
+        return float(special.ndtri(self.power))
+
+
+def _check_units(n_per_variation: int) -> None:
+    if n_per_variation < 2:
+        raise StatsInputError(f"n_per_variation must be at least 2, not {n_per_variation!r}.")
+
+
+DEFAULT_PLAN = Plan()
 
 
 def _variances(baseline: float, treatment: float | None) -> tuple[float, float]:
@@ -60,12 +95,8 @@ def sample_size_per_variation(
     baseline_mean: float,
     baseline_variance: float,
     relative_effect: float,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    variations: int = 2,
-    metrics: int = 1,
-    correct_multiple_testing: bool = False,
     treatment_variance: float | None = None,
+    plan: Plan = DEFAULT_PLAN,
 ) -> int:
     """Units each variation needs to detect `relative_effect` (0.05 = 5 %) with this power.
 
@@ -73,17 +104,9 @@ def sample_size_per_variation(
     delta = |relative_effect * baseline_mean|, v0 the baseline per-unit variance and v1 the
     treatment's (the baseline's if not given).
     """
-    check_probability(power, "power")
     v0, v1 = _variances(baseline_variance, treatment_variance)
     delta = _absolute_effect(baseline_mean, relative_effect)
-    level = alpha_per_test(
-        alpha,
-        variations=variations,
-        metrics=metrics,
-        correct_multiple_testing=correct_multiple_testing,
-    )
-    z_alpha, z_power = special.ndtri(1 - level / 2), special.ndtri(power)
-    spread = z_alpha * math.sqrt(2 * v0) + z_power * math.sqrt(v0 + v1)
+    spread = plan.z_alpha * math.sqrt(2 * v0) + plan.z_power * math.sqrt(v0 + v1)
     # Rounded to 1e-9 first so an exact whole number is not pushed up by floating-point noise.
     return math.ceil(round(float(spread**2 / delta**2), 9))
 
@@ -94,8 +117,6 @@ class MinimumDetectableEffect:
 
     absolute: float
     relative: float
-    alpha_per_test: float
-    power: float
 
 
 def minimum_detectable_effect(
@@ -103,33 +124,15 @@ def minimum_detectable_effect(
     n_per_variation: int,
     baseline_mean: float,
     baseline_variance: float,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    variations: int = 2,
-    metrics: int = 1,
-    correct_multiple_testing: bool = False,
+    plan: Plan = DEFAULT_PLAN,
 ) -> MinimumDetectableEffect:
     """MDE = (z(1 - alpha/2) + z(power)) * sqrt(2 v0 / n): the treatment keeps the variance."""
-    check_probability(power, "power")
     _check_positive("baseline_variance", baseline_variance)
-    if n_per_variation < 2:
-        raise StatsInputError(f"n_per_variation must be at least 2, not {n_per_variation!r}.")
+    _check_units(n_per_variation)
     if not math.isfinite(baseline_mean) or baseline_mean == 0:
         raise StatsInputError("The baseline mean must be a non-zero number.")
-    level = alpha_per_test(
-        alpha,
-        variations=variations,
-        metrics=metrics,
-        correct_multiple_testing=correct_multiple_testing,
-    )
-    z_sum = float(special.ndtri(1 - level / 2) + special.ndtri(power))
-    absolute = z_sum * math.sqrt(2 * baseline_variance / n_per_variation)
-    return MinimumDetectableEffect(
-        absolute=absolute,
-        relative=absolute / abs(baseline_mean),
-        alpha_per_test=level,
-        power=power,
-    )
+    absolute = (plan.z_alpha + plan.z_power) * math.sqrt(2 * baseline_variance / n_per_variation)
+    return MinimumDetectableEffect(absolute=absolute, relative=absolute / abs(baseline_mean))
 
 
 def power_at(
@@ -138,24 +141,15 @@ def power_at(
     baseline_mean: float,
     baseline_variance: float,
     relative_effect: float,
-    alpha: float = 0.05,
-    variations: int = 2,
-    metrics: int = 1,
-    correct_multiple_testing: bool = False,
     treatment_variance: float | None = None,
+    plan: Plan = DEFAULT_PLAN,
 ) -> float:
-    """Chance that a two-sided test with n units per variation finds `relative_effect`."""
+    """Chance that a two-sided test with n units per variation finds `relative_effect`
+    (`plan.power` is not used: it is what this computes)."""
     v0, v1 = _variances(baseline_variance, treatment_variance)
-    if n_per_variation < 2:
-        raise StatsInputError(f"n_per_variation must be at least 2, not {n_per_variation!r}.")
+    _check_units(n_per_variation)
     delta = _absolute_effect(baseline_mean, relative_effect)
-    level = alpha_per_test(
-        alpha,
-        variations=variations,
-        metrics=metrics,
-        correct_multiple_testing=correct_multiple_testing,
-    )
-    z_alpha = float(special.ndtri(1 - level / 2))
+    z_alpha = plan.z_alpha
     null_sd = math.sqrt(2 * v0)
     alternative_sd = math.sqrt(v0 + v1)
     shift = delta * math.sqrt(n_per_variation)

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as scipy_stats  # type: ignore[import-untyped]
 
 from academy.stats import (
+    Plan,
     StatsInputError,
-    alpha_per_test,
     duration_estimate,
     minimum_detectable_effect,
     power_at,
@@ -46,12 +46,13 @@ def test_evan_millers_worked_example() -> None:
 
 def test_sample_size_and_mde_are_the_normal_formulas() -> None:
     z = scipy_stats.norm.ppf(0.975) + scipy_stats.norm.ppf(0.9)
+    plan = Plan(power=0.9)
     n = sample_size_per_variation(
-        baseline_mean=12.0, baseline_variance=36.0, relative_effect=0.02, power=0.9
+        baseline_mean=12.0, baseline_variance=36.0, relative_effect=0.02, plan=plan
     )
     assert n == math.ceil(z**2 * 2 * 36.0 / 0.24**2)
     mde = minimum_detectable_effect(
-        n_per_variation=n, baseline_mean=12.0, baseline_variance=36.0, power=0.9
+        n_per_variation=n, baseline_mean=12.0, baseline_variance=36.0, plan=plan
     )
     assert mde.absolute == pytest.approx(z * math.sqrt(2 * 36.0 / n))
     assert mde.relative == pytest.approx(0.02, rel=0.001)
@@ -68,17 +69,16 @@ def test_power_is_the_two_sided_normal_rejection_probability() -> None:
 
 def test_correcting_for_more_comparisons_needs_more_units() -> None:
     plain = sample_size_per_variation(
-        baseline_mean=1.0, baseline_variance=1.0, relative_effect=0.05, variations=3, metrics=5
-    )
-    corrected = sample_size_per_variation(
         baseline_mean=1.0,
         baseline_variance=1.0,
         relative_effect=0.05,
-        variations=3,
-        metrics=5,
-        correct_multiple_testing=True,
+        plan=Plan(variations=3, metrics=5),
     )
-    assert alpha_per_test(0.05, variations=3, metrics=5, correct_multiple_testing=True) == 0.005
+    corrected_plan = Plan(variations=3, metrics=5, correct_multiple_testing=True)
+    corrected = sample_size_per_variation(
+        baseline_mean=1.0, baseline_variance=1.0, relative_effect=0.05, plan=corrected_plan
+    )
+    assert corrected_plan.alpha_per_test == 0.005
     z_corrected = scipy_stats.norm.ppf(1 - 0.005 / 2) + scipy_stats.norm.ppf(0.8)
     assert corrected == math.ceil(z_corrected**2 * 2 / 0.05**2)
     assert corrected > plain
@@ -107,8 +107,6 @@ def test_bad_planning_inputs_are_refused() -> None:
     with pytest.raises(StatsInputError, match="non-zero"):
         sample_size_per_variation(baseline_mean=0.0, baseline_variance=1.0, relative_effect=0.1)
     with pytest.raises(StatsInputError, match="power must be between 0 and 1"):
-        sample_size_per_variation(
-            baseline_mean=1.0, baseline_variance=1.0, relative_effect=0.1, power=80
-        )
+        Plan(power=80)
     with pytest.raises(StatsInputError, match="at least 2 variations"):
-        alpha_per_test(0.05, variations=1)
+        Plan(variations=1)

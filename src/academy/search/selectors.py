@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import escape
@@ -174,11 +174,9 @@ def result_url(*, item: str) -> str:
     return document_url(document)
 
 
-def _topic_names(language: str) -> dict[str, str]:
-    return {
-        slug: str(names.get(language) or names.get("en") or slug)
-        for slug, names in Topic.objects.values_list("slug", "names")
-    }
+def _topic_name(slug: str, names: dict[str, str] | None, language: str) -> str:
+    names = names or {}
+    return str(names.get(language) or names.get("en") or slug)
 
 
 def _popularity(items: Iterable[str]) -> dict[str, float]:
@@ -211,10 +209,13 @@ def _hits(
     highlights: dict[int, Highlight],
     language: str,
 ) -> list[SearchHit]:
-    documents = SearchDocument.objects.defer("body").in_bulk(
-        [entry.document_id for entry in ranked]
+    # The topic's names come with the documents: one query for the page.
+    topic_names = Topic.objects.filter(slug=OuterRef("topic")).values("names")[:1]
+    documents = (
+        SearchDocument.objects.defer("body")
+        .annotate(topic_names=Subquery(topic_names, output_field=JSONField()))
+        .in_bulk([entry.document_id for entry in ranked])
     )
-    names = _topic_names(language) if ranked else {}
     hits = []
     for offset, entry in enumerate(ranked):
         document = documents[entry.document_id]
@@ -230,7 +231,7 @@ def _hits(
                 is_original=document.is_original,
                 level=document.level,
                 topic=document.topic,
-                topic_name=names.get(document.topic, document.topic),
+                topic_name=_topic_name(document.topic, document.topic_names, language),
                 title=document.title,
                 title_html=(
                     marked_html(highlight.title)

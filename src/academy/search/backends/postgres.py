@@ -21,7 +21,9 @@ in them is the `or` this module puts between words.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -236,27 +238,66 @@ def _headline_options(fragment: bool) -> str:
     return f"{marks}, HighlightAll=true"
 
 
+_SCANNED_COLUMN = re.compile(r"\b((?:document|head)_(?:en|es|pt))\b")
+
+
+def _rows_by_column(node: dict[str, Any], divisor: float = 1.0) -> dict[str, float]:
+    """Expected rows of each scan in a plan, keyed by the tsvector column it matches.
+
+    A scan that is parallel aware reports its rows per process; PostgreSQL's divisor (workers,
+    plus the leader's share of 1 - 0.3 per worker) gives back the whole.
+    """
+    if "Workers Planned" in node:
+        workers = int(node["Workers Planned"])
+        divisor = workers + max(0.0, 1.0 - 0.3 * workers)
+    found: dict[str, float] = {}
+    condition = " ".join(str(node.get(key, "")) for key in ("Recheck Cond", "Filter", "Index Cond"))
+    column = _SCANNED_COLUMN.search(condition)
+    if column and "Relation Name" in node:
+        scale = divisor if node.get("Parallel Aware") else 1.0
+        found[column.group(1)] = float(node["Plan Rows"]) * scale
+    for child in node.get("Plans", []):
+        found.update(_rows_by_column(child, divisor))
+    return found
+
+
 class PostgresBackend:
     vendor = "postgresql"
 
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
 
-    def _expected_matches(
-        self, query: MatchQuery, filters: Filters, column: str
-    ) -> dict[str, float]:
-        """How many documents of each language PostgreSQL expects ``column`` to match (its own
-        statistics and stop words), from the plan of each language's bare match."""
-        expected = {}
+    def _plan(self, sql: str, params: Sequence[str]) -> dict[str, Any]:
         with self.db.cursor() as cursor:
-            for language in _languages(filters):
-                matching, params = _matching(
-                    query, column, filters, select="1", tails={}, languages=[language]
-                )
-                cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
-                plan = cursor.fetchone()[0]
-                top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-                expected[language] = float(top["Plan Rows"])
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        top: dict[str, Any] = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        return top
+
+    def _expected_matches(
+        self, query: MatchQuery, filters: Filters
+    ) -> dict[tuple[str, str], float]:
+        """How many documents of each language PostgreSQL expects each tier's column to match
+        (its own statistics and stop words), keyed by (column, language): one EXPLAIN of every
+        tier's and language's bare match, each branch's scan found by the column it reads."""
+        keys = [(column, language) for column in COLUMNS for language in _languages(filters)]
+        branches = [
+            _matching(query, column, filters, select="1", tails={}, languages=[language])
+            for column, language in keys
+        ]
+        plan = self._plan(
+            " UNION ALL ".join(sql for sql, _params in branches),
+            [param for _sql, params in branches for param in params],
+        )
+        rows = _rows_by_column(plan)
+        expected = {
+            key: rows[f"{key[0]}_{SUFFIXES[key[1]]}"]
+            for key in keys
+            if f"{key[0]}_{SUFFIXES[key[1]]}" in rows
+        }
+        for key, (sql, params) in zip(keys, branches, strict=True):
+            if key not in expected:  # not found in the plan's shape: ask for this one alone
+                expected[key] = float(self._plan(sql, params)["Plan Rows"])
         return expected
 
     def _tier(
@@ -266,15 +307,16 @@ class PostgresBackend:
         filters: Filters,
         *,
         limit: int,
+        expected: Mapping[tuple[str, str], float],
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
-        expected = self._expected_matches(query, filters, column)
         # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
         tails = {
             language: f"ORDER BY {'d.id' if rows >= SELECTIVE_MATCHES else 'd.id + 0'} DESC "
             f"LIMIT {cap:d}"
-            for language, rows in expected.items()
+            for (tier, language), rows in expected.items()
+            if tier == column
         }
         matching, match_params = _matching(query, column, filters, select="d.id", tails=tails)
         ranked, rank_params = _rank_case(query, column)
@@ -296,11 +338,12 @@ class PostgresBackend:
     def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
             return Matches([], complete=True)
-        head = self._tier("head", query, filters, limit=limit)
+        expected = self._expected_matches(query, filters)
+        head = self._tier("head", query, filters, limit=limit, expected=expected)
         if len(head) >= limit:
             return tiered(head, [], limit=limit, complete=False)
         # The body tier holds every match: fewer than asked for means there are no others.
-        body = self._tier("document", query, filters, limit=limit + len(head))
+        body = self._tier("document", query, filters, limit=limit + len(head), expected=expected)
         return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:

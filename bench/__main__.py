@@ -15,6 +15,7 @@ BENCHMARKS = (
     "search_latency",
     "simulation",
     "stats_engine",
+    "flag_evaluation",
     "demo_boot",
 )
 

@@ -160,6 +160,8 @@ def get_path(attributes: Any, path: str) -> Any:
 
     As in JavaScript, only own keys count: a list exposes its indices and `length`.
     """
+    if type(attributes) is dict and "." not in path:
+        return attributes.get(path)
     current = attributes
     for segment in path.split("."):
         if isinstance(current, dict) and segment in current:
@@ -188,10 +190,23 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_TYPE_NAMES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "array",
+    set: "array",
+    dict: "object",
+}
+
+
 def get_type(value: Any) -> str:
     """The JSON type name `$type` compares with: null, boolean, number, string, array, object."""
-    if value is None:
-        return "null"
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
     if isinstance(value, bool):
         return "boolean"
     if _is_number(value):
@@ -206,7 +221,9 @@ def get_type(value: Any) -> str:
 
 
 def _is_operator_object(value: Any) -> bool:
-    return isinstance(value, dict) and all(key.startswith("$") for key in value)
+    if type(value) is not dict:
+        return isinstance(value, dict) and all(key.startswith("$") for key in value)
+    return all(key.startswith("$") for key in value)
 
 
 def _value_matches(
@@ -262,8 +279,13 @@ def _as_json(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+_PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _strict_equal(a: Any, b: Any) -> bool:
     """JavaScript `===` between two separately parsed JSON values: arrays and objects never are."""
+    if type(a) is type(b) and type(a) in _PRIMITIVES:
+        return bool(a == b)
     kind = get_type(a)
     if kind != get_type(b) or kind in ("array", "object"):
         return False

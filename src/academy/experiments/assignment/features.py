@@ -162,7 +162,9 @@ class Feature:
     rules: tuple[Rule, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+# Results are built for every flag of every request: plain slotted classes, cheaper to create
+# than frozen ones.
+@dataclass(slots=True)
 class ExperimentResult:
     """Where an experiment put a creator (GrowthBook's `Result`)."""
 
@@ -183,7 +185,7 @@ class ExperimentResult:
     sticky_assignment: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FeatureResult:
     """A flag's value for a creator and where it came from."""
 
@@ -226,10 +228,12 @@ class Flags:
         """Read a GrowthBook SDK payload; raise PayloadError naming the first bad field."""
         if not isinstance(payload, Mapping):
             raise PayloadError("the payload must be a JSON object")
-        raw_features = payload.get("features") or {}
+        raw_features = payload.get("features")
+        raw_features = {} if raw_features is None else raw_features
         if not isinstance(raw_features, Mapping):
             raise PayloadError("features: must be an object keyed by feature key")
-        saved_groups = payload.get("savedGroups") or {}
+        saved_groups = payload.get("savedGroups")
+        saved_groups = {} if saved_groups is None else saved_groups
         if not isinstance(saved_groups, Mapping):
             raise PayloadError("savedGroups: must be an object keyed by group id")
         return cls(
@@ -734,7 +738,8 @@ def _read_rule(raw: Any, where: str) -> Rule | None:
 def _read_feature(raw: Any, where: str) -> Feature:
     if not isinstance(raw, dict):
         raise PayloadError(f"{where}: must be an object, not {raw!r}")
-    raw_rules = raw.get("rules") or []
+    raw_rules = raw.get("rules")
+    raw_rules = [] if raw_rules is None else raw_rules
     if not isinstance(raw_rules, list):
         raise PayloadError(f"{where}.rules: must be a list, not {raw_rules!r}")
     rules = (_read_rule(item, f"{where}.rules[{index}]") for index, item in enumerate(raw_rules))

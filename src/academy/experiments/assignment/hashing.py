@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -37,7 +38,11 @@ WEIGHT_SUM_MAX = 1.01
 
 def fnv1a32(text: str) -> int:
     """FNV-1a 32-bit over UTF-16 code units, as JavaScript's `charCodeAt` loop sees a string."""
-    value = _FNV_OFFSET
+    return _fnv_continue(_FNV_OFFSET, text)
+
+
+def _fnv_continue(value: int, text: str) -> int:
+    # FNV-1a is streaming: hashing `a + b` is hashing `b` starting from the state after `a`.
     if text.isascii():
         for byte in text.encode("ascii"):
             value = ((value ^ byte) * _FNV_PRIME) & _MASK
@@ -48,6 +53,12 @@ def fnv1a32(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=8192)
+def _fnv_prefix(text: str) -> int:
+    """The FNV state after `text`: a rule's seed, or a creator's id hashed against many seeds."""
+    return _fnv_continue(_FNV_OFFSET, text)
+
+
 def hash(seed: str, value: str, version: int) -> float | None:
     """The creator's position in [0, 1) for `seed`; None for a hash version other than 1 or 2.
 
@@ -55,9 +66,9 @@ def hash(seed: str, value: str, version: int) -> float | None:
     hashes twice (`fnv(str(fnv(seed + value))) % 10000 / 10000`) for a more even spread.
     """
     if version == 2:
-        return (fnv1a32(str(fnv1a32(seed + value))) % 10_000) / 10_000
+        return (fnv1a32(str(_fnv_continue(_fnv_prefix(seed), value))) % 10_000) / 10_000
     if version == 1:
-        return (fnv1a32(value + seed) % 1_000) / 1_000
+        return (_fnv_continue(_fnv_prefix(value), seed) % 1_000) / 1_000
     return None
 
 

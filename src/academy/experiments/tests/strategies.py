@@ -160,3 +160,100 @@ SAVED_GROUPS: dict[str, Any] = {
     "beta": ["BR", "PT", 3, True],
     "nested-group": {"type": "condition", "condition": {"country": {"$in": ["BR", "US"]}}},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Feature payloads
+
+FEATURE_KEYS = ("card-design", "feed-ranker", "dark-mode", "quiz-timer")
+COVERAGES = st.none() | st.sampled_from([0, 0.25, 0.5, 0.999, 1, 1.5, -0.2])
+BOUNDS = st.tuples(st.floats(0, 1), st.floats(0, 1)).map(lambda pair: sorted(pair))
+HASH_VERSIONS = st.none() | st.sampled_from([1, 2, 3])
+
+
+@st.composite
+def filters(draw: st.DrawFn) -> list[dict[str, Any]]:
+    return [
+        {
+            "seed": draw(st.sampled_from(["holdout", "exclusion-group"])),
+            "ranges": draw(st.lists(BOUNDS, min_size=1, max_size=2)),
+            "hashVersion": draw(st.sampled_from([1, 2])),
+            "attribute": draw(st.sampled_from(["id", "device"])),
+        }
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+
+
+def _weights(count: int) -> st.SearchStrategy[Any]:
+    valid = st.lists(st.integers(1, 5), min_size=count, max_size=count).map(
+        lambda parts: [part / sum(parts) for part in parts]
+    )
+    return st.none() | valid | st.lists(st.sampled_from([0.5, 0.3, -0.1]), max_size=count + 1)
+
+
+@st.composite
+def rules(draw: st.DrawFn, *, sticky_safe: bool = False) -> dict[str, Any]:
+    """A force rule or an experiment rule with any of the fields the SDKs read."""
+    rule: dict[str, Any] = {}
+    if draw(st.booleans()):
+        rule["condition"] = draw(conditions(depth=1))
+    if draw(st.integers(0, 3)) == 0:
+        rule["filters"] = draw(filters())
+    if draw(st.booleans()):
+        rule["seed"] = draw(st.sampled_from(["s1", "launch-2026"]))
+    hash_version = draw(HASH_VERSIONS)
+    if hash_version is not None:
+        rule["hashVersion"] = hash_version
+    coverage = draw(COVERAGES)
+    if coverage is not None:
+        rule["coverage"] = coverage
+    if not sticky_safe:
+        rule["hashAttribute"] = draw(st.sampled_from(["id", "device", "missing"]))
+        if draw(st.booleans()):
+            rule["fallbackAttribute"] = draw(st.sampled_from(["device", "id"]))
+    if draw(st.booleans()):
+        rule["force"] = draw(JSON_VALUES.filter(lambda value: value is not None))
+        if draw(st.integers(0, 2)) == 0:
+            rule["range"] = draw(BOUNDS)
+        return rule
+    count = draw(st.integers(1, 4))
+    rule["variations"] = draw(st.lists(SCALARS, min_size=count, max_size=count))
+    rule["weights"] = draw(_weights(count))
+    if draw(st.booleans()):
+        rule["key"] = draw(st.sampled_from(["exp-a", "exp-b"]))
+    if draw(st.integers(0, 3)) == 0:
+        rule["namespace"] = ["feed", *draw(BOUNDS)]
+    if draw(st.integers(0, 4)) == 0:
+        rule["ranges"] = [draw(BOUNDS) for _ in range(count)]
+    if draw(st.booleans()):
+        rule["meta"] = [
+            {"key": f"v{index}", "passthrough": draw(st.integers(0, 5)) == 0}
+            for index in range(count)
+        ]
+    if draw(st.integers(0, 3)) == 0:
+        rule["bucketVersion"] = draw(st.integers(0, 2))
+        rule["minBucketVersion"] = draw(st.integers(0, 2))
+    if draw(st.integers(0, 5)) == 0:
+        rule["disableStickyBucketing"] = True
+    return rule
+
+
+@st.composite
+def payloads(draw: st.DrawFn, *, sticky_safe: bool = False) -> dict[str, Any]:
+    keys = draw(st.lists(st.sampled_from(FEATURE_KEYS), min_size=1, max_size=3, unique=True))
+    return {
+        "features": {
+            key: {
+                "defaultValue": draw(JSON_VALUES),
+                "rules": draw(st.lists(rules(sticky_safe=sticky_safe), max_size=4)),
+            }
+            for key in keys
+        },
+        "savedGroups": SAVED_GROUPS,
+    }
+
+
+STICKY_ASSIGNMENTS = st.dictionaries(
+    st.sampled_from(["exp-a__0", "exp-a__1", "exp-b__0", "card-design__0", "feed-ranker__2"]),
+    st.sampled_from(["v0", "v1", "v2", "0", "gone"]),
+    max_size=3,
+)

@@ -101,6 +101,7 @@ class ApiScope(models.TextChoices):
 
     EVENTS_WRITE = "events:write", _("Send events")
     FEED_READ = "feed:read", _("Read feeds and entry points")
+    FEED_WRITE = "feed:write", _("Send creators' feed controls (not interested, settings)")
     SEARCH_READ = "search:read", _("Search the Academy for a creator (search entry point)")
     FLAGS_READ = "flags:read", _("Read feature flags and experiment assignments")
     CREATORS_READ = "creators:read", _("Read creator profiles")

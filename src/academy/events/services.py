@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ from django.db import transaction
 from academy.core import clock
 from academy.core.errors import PayloadTooLarge
 from academy.events.capture import capture_log
+from academy.events.signals import events_accepted
 from academy.events.taxonomy import BY_NAME, Event, EventProblem, parse_event
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 
@@ -57,6 +61,12 @@ def events_ingest(
             continue
         accepted.append(event.as_record())
     capture_log().append(accepted)
+    if accepted:
+        # After the events are durable: listeners (For You's real-time signals) may fail
+        # without losing them.
+        for receiver, error in events_accepted.send_robust(sender=IngestResult, records=accepted):
+            if isinstance(error, Exception):
+                logger.error("%s failed on accepted events", receiver, exc_info=error)
     return IngestResult(accepted=len(accepted), rejected=rejected)
 
 

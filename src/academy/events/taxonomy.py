@@ -159,6 +159,16 @@ class NotInterested(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Recommended(Event):
+    name = "recommended"
+    description = (
+        "The recommender served an item at `position` of request `request_id`, with its ranking "
+        "`score`, the `propensity` of that placement and the candidate `source` (server-side)."
+    )
+    required_properties = ("score", "propensity", "source")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Search(Event):
     name = "search"
     description = "A search was run (`query`, `results` count)."
@@ -217,6 +227,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Save,
     Share,
     NotInterested,
+    Recommended,
     Search,
     SearchClick,
     BadgeEarned,

@@ -1,0 +1,168 @@
+"""The published catalogue as the feed sees it: one entry per item, with its texts per language.
+
+Built from search's index (`SearchDocument`: one row per published item and language, kept in
+step with publishing), so the feed and search agree on what is live. Each serving process keeps
+one snapshot and rebuilds it when the index changes (checked at most every few seconds), with
+numpy arrays of the item attributes the ranking features read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from django.db.models import Count, Max
+
+from academy.search.models import ItemPopularity, SearchDocument
+from academy.search.selectors import document_url
+
+RECHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ItemText:
+    title: str
+    summary: str
+    parent_title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    index: int
+    item: str  # "<item_kind>:<item_id>", as events name it
+    item_kind: str
+    kind: str  # course, video, article, quiz, live, wiki
+    topic: str
+    level: str
+    group: str  # the course a lesson belongs to (its own key for courses and wiki articles)
+    hashtags: tuple[str, ...]
+    original_language: str
+    published_at: datetime | None
+    texts: dict[str, ItemText] = field(compare=False)
+
+    def text(self, language: str) -> tuple[ItemText, str]:
+        """The item's text in ``language`` when translated, else in its original language."""
+        if language in self.texts:
+            return self.texts[language], language
+        return self.texts[self.original_language], self.original_language
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogue:
+    items: list[CatalogueItem]
+    index: dict[str, int]
+    topics: npt.NDArray[np.int32]  # topic code per item
+    topic_codes: dict[str, int]
+    levels: npt.NDArray[np.int8]  # 0 none, 1 beginner, 2 intermediate, 3 advanced
+    groups: npt.NDArray[np.int32]
+    kinds: npt.NDArray[np.int8]  # index into KINDS
+    published_days: npt.NDArray[np.float64]  # days since the epoch (NaN: unknown)
+    popularity: npt.NDArray[np.float64]  # search's 28-day popularity score, 0..1
+    languages: dict[str, npt.NDArray[np.bool_]]  # language -> items readable in it
+    version: tuple[int, str]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+KINDS = ("course", "video", "article", "quiz", "live", "wiki")
+LEVELS = {"": 0, "beginner": 1, "intermediate": 2, "advanced": 3}
+
+
+def _version() -> tuple[int, str]:
+    """Changes when an item is indexed or removed, or popularity is refreshed."""
+    found = SearchDocument.objects.aggregate(n=Count("id"), last=Max("indexed_at"))
+    refreshed = ItemPopularity.objects.aggregate(last=Max("refreshed_at"))["last"]
+    return int(found["n"] or 0), f"{found['last'] or ''}|{refreshed or ''}"
+
+
+def _build(version: tuple[int, str]) -> Catalogue:
+    by_item: dict[str, list[SearchDocument]] = {}
+    for document in SearchDocument.objects.defer("body").order_by("item", "-is_original"):
+        by_item.setdefault(document.item, []).append(document)
+    popularity = dict(ItemPopularity.objects.values_list("item", "score"))
+    items: list[CatalogueItem] = []
+    for key in sorted(by_item):
+        documents = by_item[key]
+        original = documents[0]
+        group = f"course:{original.course_slug}" if original.course_slug else key
+        items.append(
+            CatalogueItem(
+                index=len(items),
+                item=key,
+                item_kind=original.item_kind,
+                kind=original.kind,
+                topic=original.topic,
+                level=original.level,
+                group=group,
+                hashtags=tuple(original.hashtags.split()),
+                original_language=original.language,
+                published_at=original.published_at,
+                texts={
+                    document.language: ItemText(
+                        title=document.title,
+                        summary=document.summary,
+                        parent_title=document.parent_title,
+                        url=document_url(document),
+                    )
+                    for document in documents
+                },
+            )
+        )
+    topic_codes = {topic: code for code, topic in enumerate(sorted({i.topic for i in items}))}
+    group_codes = {group: code for code, group in enumerate(sorted({i.group for i in items}))}
+    languages = sorted({language for item in items for language in item.texts})
+    return Catalogue(
+        items=items,
+        index={item.item: item.index for item in items},
+        topics=np.array([topic_codes[i.topic] for i in items], dtype=np.int32),
+        topic_codes=topic_codes,
+        levels=np.array([LEVELS.get(i.level, 0) for i in items], dtype=np.int8),
+        groups=np.array([group_codes[i.group] for i in items], dtype=np.int32),
+        kinds=np.array([KINDS.index(i.kind) if i.kind in KINDS else 0 for i in items], np.int8),
+        published_days=np.array(
+            [i.published_at.timestamp() / 86400 if i.published_at else np.nan for i in items]
+        ),
+        popularity=np.array([float(popularity.get(i.item, 0.0)) for i in items]),
+        languages={
+            language: np.array([language in i.texts for i in items], dtype=np.bool_)
+            for language in languages
+        },
+        version=version,
+    )
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.catalogue: Catalogue | None = None
+        self.checked = 0.0
+
+
+_cache = _Cache()
+
+
+def catalogue() -> Catalogue:
+    """This process's snapshot of the published catalogue, rebuilt when the index changed."""
+    with _cache.lock:
+        now = time.monotonic()
+        current = _cache.catalogue
+        if current is not None and now - _cache.checked < RECHECK_SECONDS:
+            return current
+        version = _version()
+        if current is None or current.version != version:
+            current = _build(version)
+            _cache.catalogue = current
+        _cache.checked = now
+        return current
+
+
+def catalogue_forget() -> None:
+    """Drop this process's snapshot (tests, and after a bulk reindex)."""
+    with _cache.lock:
+        _cache.catalogue = None

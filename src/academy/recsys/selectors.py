@@ -1,0 +1,410 @@
+"""Reads of the For You feed: the candidate sources, ranking and the page a creator gets.
+
+Pipeline (docs/RECSYS.md): candidate sources → features → the learned ranker (or the
+documented heuristic before the first training) → re-ranking (diversity, exploration) →
+cards with a reason. Everything a creator did in the last minutes (clicks, completions,
+"not interested", hidden topics) is read from the database on every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from django.utils.translation import gettext as _
+
+from academy.accounts.models import Creator
+from academy.catalog.choices import PublishStatus
+from academy.catalog.models import Course
+from academy.core import clock
+from academy.learning.models import Enrollment, LessonProgress
+from academy.recsys.catalogue import LEVELS, Catalogue, CatalogueItem, catalogue
+from academy.recsys.model_store import ForYouModel, current_model
+from academy.recsys.models import (
+    FeedPreference,
+    FeedSession,
+    InteractionKind,
+    RecentInteraction,
+    Suppression,
+)
+from academy.recsys.ranking import (
+    FEATURES,
+    Profile,
+    Signals,
+    Slot,
+    feature_matrix,
+    heuristic_scores,
+    rerank,
+)
+from academy.search.ranking import topics_for_goals
+
+# Editorial knowledge: which catalogue topics suit a creator's niche (goals: search.ranking).
+NICHE_TOPICS = {
+    "business": ("commerce", "monetisation"),
+    "beauty": ("brand-partnerships",),
+    "gaming": ("live",),
+    "music": ("live",),
+    "dance": ("live",),
+    "education": ("content-strategy",),
+    "lifestyle": ("wellbeing",),
+    "tech": ("creation-essentials",),
+    "food": ("commerce",),
+}
+SOURCE_SIZE = 100
+FRESH_DAYS = 14
+RECENT_WINDOW = timedelta(days=1)
+RECENT_LIMIT = 50
+EXPLORATION = 0.1
+# Weights of a creator's interactions in the history the models read.
+INTERACTION_WEIGHTS = {
+    InteractionKind.CLICK: 1.0,
+    InteractionKind.COMPLETE: 3.0,
+    InteractionKind.NOT_INTERESTED: 0.0,
+}
+
+
+@dataclass(frozen=True)
+class FeedCard:
+    item: str
+    item_kind: str
+    kind: str
+    title: str
+    summary: str
+    course_title: str
+    url: str
+    topic: str
+    level: str
+    language: str
+    reason: str
+    reason_code: str
+    score: float
+    propensity: float
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class CreatorState:
+    """What the feed reads about a creator on every request."""
+
+    personalised: bool
+    suppressed_items: frozenset[str]
+    suppressed_topics: frozenset[str]
+    completed: frozenset[str]
+    recent: dict[str, float]  # item -> weight, newest interactions
+    next_lessons: dict[str, str]  # lesson item -> course title
+    history_reset_at: datetime | None  # the creator's "reset": older history is ignored
+
+
+def _published_editorial() -> set[str]:
+    return {
+        f"course:{slug}"
+        for slug in Course.objects.filter(
+            editorial_pick=True, status=PublishStatus.PUBLISHED
+        ).values_list("slug", flat=True)
+    }
+
+
+def creator_state(creator: Creator, cat: Catalogue) -> CreatorState:
+    suppressions = list(Suppression.objects.filter(creator=creator).values_list("item", "topic"))
+    personalised = creator.personalisation_consent
+    completed = {
+        f"lesson:{pk}"
+        for pk in LessonProgress.objects.filter(
+            creator=creator, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    }
+    recent: dict[str, float] = {}
+    next_lessons: dict[str, str] = {}
+    if personalised:
+        since = clock.now() - RECENT_WINDOW
+        signals = RecentInteraction.objects.filter(creator=creator, at__gte=since).order_by("-at")
+        for item, kind in signals.values_list("item", "kind")[:RECENT_LIMIT]:
+            recent[item] = recent.get(item, 0.0) + INTERACTION_WEIGHTS[InteractionKind(kind)]
+        for lesson_id in LessonProgress.objects.filter(
+            creator=creator, completed_at__gte=since
+        ).values_list("lesson_id", flat=True):
+            item = f"lesson:{lesson_id}"
+            recent[item] = recent.get(item, 0.0) + INTERACTION_WEIGHTS[InteractionKind.COMPLETE]
+        next_lessons = _next_lessons(creator, completed, cat)
+    return CreatorState(
+        personalised=personalised,
+        suppressed_items=frozenset(item for item, _topic in suppressions if item),
+        suppressed_topics=frozenset(topic for _item, topic in suppressions if topic),
+        completed=frozenset(completed),
+        recent={item: weight for item, weight in recent.items() if weight > 0},
+        next_lessons=next_lessons,
+        history_reset_at=FeedPreference.objects.filter(creator=creator)
+        .values_list("history_reset_at", flat=True)
+        .first(),
+    )
+
+
+def _next_lessons(creator: Creator, completed: set[str], cat: Catalogue) -> dict[str, str]:
+    """The first unfinished published lesson of each unfinished enrolled course."""
+    courses = list(
+        Enrollment.objects.filter(creator=creator, completed_at__isnull=True)
+        .order_by("-last_activity_at")
+        .values_list("course__slug", flat=True)[:6]
+    )
+    found: dict[str, str] = {}
+    by_course: dict[str, list[CatalogueItem]] = {}
+    for item in cat.items:
+        if item.item_kind == "lesson" and item.group in {f"course:{c}" for c in courses}:
+            by_course.setdefault(item.group, []).append(item)
+    for slug in courses:
+        lessons = by_course.get(f"course:{slug}", [])
+        upcoming = next((lesson for lesson in lessons if lesson.item not in completed), None)
+        if upcoming is not None:
+            found[upcoming.item] = upcoming.text(creator.language)[0].parent_title
+    return found
+
+
+def profile_of(creator: Creator, cat: Catalogue, state: CreatorState) -> Profile:
+    if not state.personalised:
+        return Profile(language=creator.language)
+    affinity = None
+    if state.recent:
+        counts = np.zeros(len(cat.topic_codes))
+        for item, weight in state.recent.items():
+            if item in cat.index:
+                counts[cat.topics[cat.index[item]]] += weight
+        if counts.sum() > 0:
+            affinity = counts / counts.sum()
+    niche = set(NICHE_TOPICS.get(creator.niche, ()))
+    return Profile(
+        language=creator.language,
+        level=LEVELS.get(creator.level, 0),
+        goal_topics=frozenset(
+            cat.topic_codes[t] for t in topics_for_goals(creator.goals) if t in cat.topic_codes
+        ),
+        niche_topics=frozenset(cat.topic_codes[t] for t in niche if t in cat.topic_codes),
+        topic_affinity=affinity,
+    )
+
+
+def _top(scores: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_], k: int) -> list[int]:
+    masked = np.where(allowed, scores, -np.inf)
+    k = min(k, int(allowed.sum()))
+    if k <= 0:
+        return []
+    best = np.argpartition(-masked, k - 1)[:k]
+    return [int(i) for i in best[np.argsort(-masked[best], kind="stable")]]
+
+
+def cf_scores(
+    model: ForYouModel | None, creator: Creator, state: CreatorState, cat: Catalogue
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Item-kNN and ALS scores over the catalogue (zeros without a model or a history)."""
+    knn = np.zeros(len(cat))
+    als = np.zeros(len(cat))
+    if model is None or not state.personalised:
+        return knn, als
+    trained_at = str(model.manifest.get("trained_at", ""))
+    forget = state.history_reset_at is not None and trained_at < state.history_reset_at.isoformat()
+    history = model.history(creator.external_id, state.recent, include_trained=not forget)
+    if history.nnz == 0:
+        return knn, als
+    positions = model.catalogue_positions(cat)
+    live = positions >= 0
+    raw_knn = model.knn.score(np.array([0]), history=history)[0]
+    top = float(raw_knn.max()) or 1.0
+    knn[positions[live]] = raw_knn[live] / top
+    if model.als is not None:
+        raw_als = model.als.score(np.array([0]), history=history)[0]
+        als[positions[live]] = np.clip(raw_als[live], 0, None)
+    return knn, als
+
+
+def _allowed(
+    creator: Creator, cat: Catalogue, state: CreatorState, exclude: Iterable[str]
+) -> npt.NDArray[np.bool_]:
+    allowed = cat.languages.get(creator.language)
+    if allowed is None or not allowed.any():
+        allowed = cat.languages.get("en", np.ones(len(cat), dtype=np.bool_))
+    allowed = allowed.copy()
+    for item in (*state.suppressed_items, *state.completed, *exclude):
+        if item in cat.index:
+            allowed[cat.index[item]] = False
+    for topic in state.suppressed_topics:
+        if topic in cat.topic_codes:
+            allowed &= cat.topics != cat.topic_codes[topic]
+    return allowed
+
+
+@dataclass(frozen=True)
+class Ranked:
+    slots: list[Slot]
+    sources: dict[int, str]
+    knn: npt.NDArray[np.float64]
+    model_version: str
+
+
+def rank_for(
+    creator: Creator,
+    *,
+    limit: int,
+    exclude: Sequence[str] = (),
+    seed: int | None = None,
+    only: npt.NDArray[np.bool_] | None = None,
+    explore: bool = True,
+) -> tuple[Ranked, Catalogue, CreatorState]:
+    """The creator's next ``limit`` cards, as catalogue slots with their sources."""
+    cat = catalogue()
+    state = creator_state(creator, cat)
+    model = current_model() if state.personalised else None
+    allowed = _allowed(creator, cat, state, exclude)
+    if only is not None:
+        allowed &= only
+    profile = profile_of(creator, cat, state)
+    knn, als = cf_scores(model, creator, state, cat)
+    sources: dict[int, str] = {}
+
+    def add(indices: Iterable[int], source: str) -> None:
+        for index in indices:
+            if allowed[index]:
+                sources.setdefault(index, source)
+
+    add((cat.index[item] for item in state.next_lessons if item in cat.index), "next_lesson")
+    editorial = _published_editorial()
+    add((cat.index[item] for item in editorial if item in cat.index), "editorial")
+    if state.personalised:
+        add(_top(knn, allowed & (knn > 0), SOURCE_SIZE), "because_you")
+        add(_top(als, allowed & (als > 0), SOURCE_SIZE), "similar_creators")
+        relevant = np.isin(cat.topics, list(profile.goal_topics | profile.niche_topics))
+        add(_top(cat.popularity, allowed & relevant, SOURCE_SIZE), "your_goals")
+    today = clock.now().timestamp() / 86400
+    fresh = np.nan_to_num(today - cat.published_days, nan=1e9) <= FRESH_DAYS
+    add(_top(-np.nan_to_num(today - cat.published_days, nan=1e9), allowed & fresh, 50), "fresh")
+    add(_top(cat.popularity, allowed, SOURCE_SIZE), "trending")
+    candidates = np.array(sorted(sources), dtype=np.int64)
+    signals = Signals(
+        item_knn=knn[candidates],
+        als=als[candidates],
+        next_lesson=np.array([sources[i] == "next_lesson" for i in candidates], dtype=np.bool_),
+        editorial=np.array([cat.items[i].item in editorial for i in candidates], dtype=np.bool_),
+    )
+    features = feature_matrix(cat, candidates, profile, signals, today=today)
+    if not state.personalised:
+        # Not personalised: popularity and freshness only, the same for everyone.
+        scores = (
+            features[:, FEATURES.index("popularity")]
+            - 0.1 * features[:, FEATURES.index("age_days")]
+        )
+    elif model is not None and model.ranker is not None and len(candidates):
+        scores = model.ranker.predict(features)
+        # The next lesson of a course in progress is the one card that is always first.
+        scores = scores + 1e3 * signals.next_lesson
+    else:
+        scores = heuristic_scores(features)
+    order = np.argsort(-scores, kind="stable")
+    rng = np.random.default_rng(seed)
+    pool = [int(i) for i in np.flatnonzero(allowed)] if explore and state.personalised else []
+    slots = rerank(
+        cat,
+        [int(candidates[i]) for i in order],
+        [float(scores[i]) for i in order],
+        limit=limit,
+        exploration=EXPLORATION if pool else 0.0,
+        explore_pool=pool,
+        rng=rng,
+    )
+    for slot in slots:
+        if slot.explored:
+            sources[slot.index] = "explore"
+    return (
+        Ranked(slots=slots, sources=sources, knn=knn, model_version=model.version if model else ""),
+        cat,
+        state,
+    )
+
+
+def _because_title(
+    model: ForYouModel | None, cat: Catalogue, index: int, state: CreatorState, language: str
+) -> str:
+    """The item of the creator's history most similar to ``index``, by title."""
+    if model is None:
+        return ""
+    target = model.item_index.get(cat.items[index].item)
+    if target is None:
+        return ""
+    best, best_similarity = "", 0.0
+    similarity = model.knn.item_similarity
+    for item in state.recent:
+        source = model.item_index.get(item)
+        if source is None or item not in cat.index:
+            continue
+        value = float(similarity[source, target])
+        if value > best_similarity:
+            best, best_similarity = item, value
+    if not best:
+        return ""
+    return cat.items[cat.index[best]].text(language)[0].title
+
+
+def reason_for(code: str, item: CatalogueItem, *, course_title: str = "", because: str = "") -> str:
+    """The human-readable "why am I seeing this" of a card."""
+    if code == "next_lesson":
+        return _("Next in “%(course)s”") % {"course": course_title}
+    if code == "because_you" and because:
+        return _("Because you viewed “%(title)s”") % {"title": because}
+    if code in {"because_you", "similar_creators"}:
+        return _("Creators who learn what you learn liked this")
+    if code == "your_goals":
+        return _("Matches your goals and niche")
+    if code == "editorial":
+        return _("Picked by the Academy team")
+    if code == "fresh":
+        return _("New in the Academy")
+    if code == "explore":
+        return _("Something new to try")
+    return _("Popular with creators right now")
+
+
+def cards_for(
+    creator: Creator,
+    *,
+    limit: int,
+    exclude: Sequence[str] = (),
+    seed: int | None = None,
+    only: npt.NDArray[np.bool_] | None = None,
+    explore: bool = True,
+) -> tuple[list[FeedCard], str]:
+    """The next ``limit`` cards of the creator's feed, and the model version that ranked them."""
+    ranked, cat, state = rank_for(
+        creator, limit=limit, exclude=exclude, seed=seed, only=only, explore=explore
+    )
+    model = current_model() if state.personalised else None
+    cards = []
+    for position, slot in enumerate(ranked.slots):
+        item = cat.items[slot.index]
+        text, language = item.text(creator.language)
+        code = ranked.sources.get(slot.index, "trending")
+        reason = reason_for(
+            code,
+            item,
+            course_title=state.next_lessons.get(item.item, text.parent_title),
+            because=_because_title(model, cat, slot.index, state, creator.language)
+            if code == "because_you"
+            else "",
+        )
+        cards.append(
+            FeedCard(
+                item=item.item, item_kind=item.item_kind, kind=item.kind, title=text.title,
+                summary=text.summary, course_title=text.parent_title, url=text.url,
+                topic=item.topic, level=item.level, language=language, reason=reason,
+                reason_code=code, score=round(slot.score, 4),
+                propensity=round(slot.propensity, 6), position=position,
+            )
+        )  # fmt: skip
+    return cards, ranked.model_version
+
+
+def feed_session_get(*, session_id: str, creator: Creator) -> FeedSession | None:
+    return FeedSession.objects.filter(pk=session_id, creator=creator).first()
+
+
+def suppressions_of(*, creator: Creator) -> list[Suppression]:
+    return list(Suppression.objects.filter(creator=creator).order_by("-created_at"))

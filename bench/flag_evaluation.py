@@ -15,6 +15,7 @@ Target (issue 8): ≤ 1 ms for the 50 flags of one creator.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from typing import Any
@@ -147,6 +148,7 @@ def main() -> None:
 
     from academy.experiments.assignment import Flags, eval_features
 
+    load_before = os.getloadavg()[0]
     served = payload()
     flags = Flags.from_payload(served)
     population = creators()
@@ -204,7 +206,8 @@ def main() -> None:
 20 targeted flags, 15 rollouts, 10 namespaced experiments and 5 experiments behind a holdout,
 compiled once; {CREATORS:,} synthetic creators each get all 50 flags through `eval_features`
 (about {experiments / 500:.1f} experiment assignments per creator); per-creator time,
-medians of {RUNS} runs. One core of the machine.
+medians of {RUNS} runs. One core; the machine's load average was {load_before:.1f} at the start
+(the machine is shared: on a busy one, the tail grows).
 
 | evaluation of all 50 flags | p50 | p99 | target |
 | --- | ---: | ---: | --- |

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from academy.accounts.choices import ApiScope
 from academy.accounts.models import Creator
@@ -193,15 +193,18 @@ def feed_settings_patch(request: HttpRequest, payload: FeedSettingsIn) -> FeedSe
 )
 def feed_not_interested_post(
     request: HttpRequest, payload: NotInterestedIn
-) -> tuple[int, SuppressionOut]:
+) -> Status[SuppressionOut]:
     creator = feed_owner(request, payload.creator, scope=ApiScope.FEED_WRITE)
     suppression = feed_not_interested(
         creator=creator, item=payload.item, topic=payload.topic, request_id=payload.request_id
     )
-    return 201, SuppressionOut(
-        item=suppression.item,
-        topic=suppression.topic,
-        created_at=suppression.created_at.isoformat(),
+    return Status(
+        201,
+        SuppressionOut(
+            item=suppression.item,
+            topic=suppression.topic,
+            created_at=suppression.created_at.isoformat(),
+        ),
     )
 
 
@@ -211,11 +214,11 @@ def feed_not_interested_post(
     operation_id="feed_not_interested_undo",
     summary="Undo a 'not interested' or show a hidden topic again",
 )
-def feed_not_interested_delete(request: HttpRequest, payload: NotInterestedIn) -> tuple[int, None]:
+def feed_not_interested_delete(request: HttpRequest, payload: NotInterestedIn) -> Status[None]:
     creator = feed_owner(request, payload.creator, scope=ApiScope.FEED_WRITE)
     if not feed_suppression_remove(creator=creator, item=payload.item, topic=payload.topic):
         raise NotFound(_("That item or topic is not hidden."))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -224,7 +227,7 @@ def feed_not_interested_delete(request: HttpRequest, payload: NotInterestedIn) -
     operation_id="feed_reset",
     summary="Reset: forget hidden items and topics and what the feed learned from the creator",
 )
-def feed_reset_post(request: HttpRequest, payload: CreatorParam) -> tuple[int, None]:
+def feed_reset_post(request: HttpRequest, payload: CreatorParam) -> Status[None]:
     creator = feed_owner(request, payload.creator, scope=ApiScope.FEED_WRITE)
     feed_reset(creator=creator)
-    return 204, None
+    return Status(204, None)

@@ -16,6 +16,7 @@ BENCHMARKS = (
     "simulation",
     "stats_engine",
     "flag_evaluation",
+    "recsys_training",
     "demo_boot",
 )
 

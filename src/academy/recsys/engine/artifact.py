@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -28,6 +29,7 @@ from academy.recsys.engine.ranker import LambdaRanker, RankerParams
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+VERSION = re.compile(r"^\d{8}T\d{12}Z$")
 BASELINE_CLASSES: dict[str, type[Recommender]] = {
     model.name: model for model in (Popularity, ItemKNN, ALS, EASE)
 }
@@ -163,11 +165,14 @@ def load_bundle(path: Path) -> Bundle:
 
 
 def latest_bundle(root: Path) -> Path | None:
-    """The newest complete version under ``root`` (temporary directories are skipped)."""
+    """The newest complete version under ``root`` (anything else there is ignored: staging
+    directories of a write in progress or interrupted, unrelated files)."""
     if not root.is_dir():
         return None
     versions = sorted(
-        entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith(".")
+        entry
+        for entry in root.iterdir()
+        if VERSION.match(entry.name) and (entry / MANIFEST).is_file()
     )
     return versions[-1] if versions else None
 

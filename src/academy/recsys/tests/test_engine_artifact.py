@@ -75,6 +75,8 @@ def test_the_newest_complete_version_is_found_and_half_written_ones_are_not(
         created_at=CREATED + timedelta(hours=1),
     )
     (tmp_path / ".20991231T000000000000Z-crashed").mkdir()
+    (tmp_path / "20991231T000000000000Z").mkdir()  # no manifest: not a bundle
+    (tmp_path / "notes").mkdir()
     assert latest_bundle(tmp_path) == second
     assert first.name < second.name
     with pytest.raises(ArtifactError, match="already exists"):

@@ -113,22 +113,6 @@ class ALS(Recommender):
         if "bm25_idf" in arrays:
             self._bm25_stats = (arrays["bm25_idf"], float(arrays["bm25_average_length"]))
 
-    def _fold_in(self, history: sp.csr_matrix) -> NDArray[np.float32]:
-        """User factors for fresh histories with the item factors fixed: one least-squares
-        step of implicit ALS per user (confidence alpha x weight, preference 1)."""
-        items = np.asarray(self.model.item_factors, dtype=np.float64)
-        gram = items.T @ items + self.regularization * np.eye(items.shape[1])
-        factors = np.zeros((history.shape[0], items.shape[1]), dtype=np.float32)
-        for row in range(history.shape[0]):
-            start, end = history.indptr[row], history.indptr[row + 1]
-            if start == end:
-                continue
-            chosen = items[history.indices[start:end]]
-            confidence = self.alpha * history.data[start:end].astype(np.float64)
-            system = gram + chosen.T @ ((confidence - 1.0)[:, None] * chosen)
-            factors[row] = np.linalg.solve(system, chosen.T @ confidence)
-        return factors
-
     @property
     def model(self) -> AlternatingLeastSquares:
         if self._model is None:
@@ -141,5 +125,9 @@ class ALS(Recommender):
         if history is None:
             factors = self.model.user_factors[np.asarray(user_indices)]
         else:
-            factors = self._fold_in(self._weighted(history))
+            # One least-squares step per user with the item factors fixed.
+            with threadpool_limits(limits=1, user_api="blas"):
+                factors = self.model.recalculate_user(
+                    np.arange(history.shape[0]), self._weighted(history)
+                )
         return np.asarray(factors @ self.model.item_factors.T, dtype=np.float32)

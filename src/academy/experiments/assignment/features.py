@@ -31,19 +31,18 @@ differently from the SDKs): prerequisites (`parentConditions`) and contextual ba
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from academy.experiments.assignment.conditions import eval_condition
+from academy.experiments.assignment.conditions import Predicate, compile_condition
 from academy.experiments.assignment.hashing import (
     BucketRange,
     choose_variation,
     get_bucket_ranges,
-    hash,
     in_namespace,
-    in_range,
     js_number_to_string,
+    seeded_hash,
 )
 
 __all__ = [
@@ -218,10 +217,22 @@ class FlagsEvaluation:
 
 @dataclass(frozen=True, slots=True)
 class Flags:
-    """A checked, compiled feature payload."""
+    """A checked, compiled feature payload.
+
+    Building one (with `from_payload`, or directly) compiles every rule: its condition into
+    closures, its seeds, bucket ranges and variation keys worked out once.
+    """
 
     features: Mapping[str, Feature]
     saved_groups: Mapping[str, Any] = field(default_factory=dict)
+    _compiled: Mapping[str, _CompiledFeature] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled = {
+            key: _compile_feature(key, feature, self.saved_groups)
+            for key, feature in self.features.items()
+        }
+        object.__setattr__(self, "_compiled", compiled)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Flags:
@@ -260,6 +271,35 @@ def sticky_bucket_key(experiment_key: str, bucket_version: int = 0) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Evaluation
+#
+# `Flags` compiles every feature once: each rule becomes a step, a closure over everything that
+# does not depend on the creator (its compiled condition, seeds, bucket ranges, variation keys),
+# which gives the feature's result or None to try the next rule.
+
+# attributes, working sticky assignments (None: off) → the result, or None for the next rule
+_Step = Callable[[dict[str, Any], dict[str, str] | None], FeatureResult | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledFeature:
+    default_value: Any
+    steps: tuple[_Step, ...]
+
+
+def _compile_feature(key: str, feature: Feature, groups: Mapping[str, Any]) -> _CompiledFeature:
+    steps = tuple(
+        _force_step(key, rule, groups)
+        if isinstance(rule, ForceRule)
+        else _experiment_step(key, rule, groups)
+        for rule in feature.rules
+    )
+    return _CompiledFeature(default_value=feature.default_value, steps=steps)
+
+
+def _compiled_condition(
+    condition: Mapping[str, Any] | None, groups: Mapping[str, Any] | None
+) -> Predicate | None:
+    return compile_condition(condition, groups) if condition else None
 
 
 def eval_feature(
@@ -275,18 +315,13 @@ def eval_feature(
     """
     working = dict(sticky_assignments) if sticky_assignments is not None else None
     before = dict(working) if working is not None else {}
-    result = _evaluate(key, flags, _as_dict(attributes), working)
+    result = _evaluate(key, flags._compiled.get(key), _as_dict(attributes), working)
     if working is None or working == before:
         return result
-    changed = {name: value for name, value in working.items() if before.get(name) != value}
-    return FeatureResult(
-        key=result.key,
-        value=result.value,
-        source=result.source,
-        rule_id=result.rule_id,
-        experiment=result.experiment,
-        new_sticky_assignments=changed,
-    )
+    result.new_sticky_assignments = {
+        name: value for name, value in working.items() if before.get(name) != value
+    }
+    return result
 
 
 def eval_features(
@@ -299,16 +334,17 @@ def eval_features(
     """Every feature (or those in `keys`) for one creator, sharing one set of sticky assignments."""
     attributes = _as_dict(attributes)
     working = dict(sticky_assignments) if sticky_assignments is not None else None
-    before = dict(working) if working is not None else {}
-    results = {
-        key: _evaluate(key, flags, attributes, working)
-        for key in (keys if keys is not None else flags.features)
-    }
-    changed = (
-        {name: value for name, value in working.items() if before.get(name) != value}
-        if working is not None
-        else {}
-    )
+    compiled = flags._compiled
+    if keys is None:
+        results = {
+            key: _evaluate(key, feature, attributes, working) for key, feature in compiled.items()
+        }
+    else:
+        results = {key: _evaluate(key, compiled.get(key), attributes, working) for key in keys}
+    if working is None:
+        return FlagsEvaluation(results=results, sticky_assignments=None, new_sticky_assignments={})
+    before = sticky_assignments or {}
+    changed = {name: value for name, value in working.items() if before.get(name) != value}
     return FlagsEvaluation(
         results=results, sticky_assignments=working, new_sticky_assignments=changed
     )
@@ -319,28 +355,18 @@ def _as_dict(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _evaluate(
-    key: str, flags: Flags, attributes: dict[str, Any], sticky: dict[str, str] | None
+    key: str,
+    feature: _CompiledFeature | None,
+    attributes: dict[str, Any],
+    sticky: dict[str, str] | None,
 ) -> FeatureResult:
-    feature = flags.features.get(key)
     if feature is None:
-        return FeatureResult(key=key, value=None, source="unknownFeature")
-    groups = flags.saved_groups
-    for rule in feature.rules:
-        if rule.condition and not eval_condition(attributes, rule.condition, groups):
-            continue
-        if rule.filters and _filtered_out(rule.filters, attributes):
-            continue
-        if isinstance(rule, ForceRule):
-            if not _in_rollout(rule, key, attributes):
-                continue
-            return FeatureResult(key=key, value=rule.value, source="force", rule_id=rule.id)
-        outcome = _run(rule, key, attributes, groups, sticky)
-        if not outcome.in_experiment or outcome.passthrough:
-            continue
-        return FeatureResult(
-            key=key, value=outcome.value, source="experiment", rule_id=rule.id, experiment=outcome
-        )
-    return FeatureResult(key=key, value=feature.default_value, source="defaultValue")
+        return FeatureResult(key, None, "unknownFeature")
+    for step in feature.steps:
+        result = step(attributes, sticky)
+        if result is not None:
+            return result
+    return FeatureResult(key, feature.default_value, "defaultValue")
 
 
 def _hashable(value: Any) -> bool:
@@ -360,6 +386,8 @@ def _hash_input(
 ) -> tuple[str, str]:
     """(attribute used, its value as a string); the value is "" when neither is usable."""
     value = attributes.get(attribute)
+    if type(value) is str and value:
+        return attribute, value
     if not _hashable(value):
         if fallback and _hashable(attributes.get(fallback)):
             attribute, value = fallback, attributes[fallback]
@@ -370,31 +398,107 @@ def _hash_input(
     return attribute, js_number_to_string(value)  # type: ignore[arg-type]
 
 
-def _filtered_out(filters: tuple[Filter, ...], attributes: dict[str, Any]) -> bool:
-    for rule_filter in filters:
-        _attribute, value = _hash_input(attributes, rule_filter.attribute, None)
-        if value == "":
-            return True
-        n = hash(rule_filter.seed, value, rule_filter.hash_version)
-        if n is None or not any(in_range(n, bucket) for bucket in rule_filter.ranges):
-            return True
+def _hash_value(attributes: dict[str, Any], attribute: str) -> str:
+    """`_hash_input` without a fallback: the attribute's value as a string, or ""."""
+    value = attributes.get(attribute)
+    if type(value) is str:
+        return value
+    return _hash_input(attributes, attribute, None)[1]
+
+
+def _compile_filters(filters: tuple[Filter, ...]) -> Callable[[dict[str, Any]], bool] | None:
+    """Whether a creator passes every filter (its hash falls in one of the filter's ranges)."""
+    if not filters:
+        return None
+    prepared = tuple(
+        (
+            rule_filter.attribute,
+            seeded_hash(rule_filter.seed, rule_filter.hash_version),
+            rule_filter.ranges,
+        )
+        for rule_filter in filters
+    )
+
+    def passes(attributes: dict[str, Any]) -> bool:
+        for attribute, hasher, ranges in prepared:
+            value = _hash_value(attributes, attribute)
+            if value == "" or hasher is None:
+                return False
+            n = hasher(value)
+            for start, end in ranges:
+                if start <= n < end:
+                    break
+            else:
+                return False
+        return True
+
+    return passes
+
+
+def _force_step(key: str, rule: ForceRule, groups: Mapping[str, Any]) -> _Step:
+    condition = _compiled_condition(rule.condition, groups)
+    passes_filters = _compile_filters(rule.filters)
+    in_rollout = _compile_rollout(rule, key)
+    value, rule_id = rule.value, rule.id
+
+    def force(attributes: dict[str, Any], sticky: dict[str, str] | None) -> FeatureResult | None:
+        if condition is not None and not condition(attributes):
+            return None
+        if passes_filters is not None and not passes_filters(attributes):
+            return None
+        if in_rollout is not None and not in_rollout(attributes):
+            return None
+        return FeatureResult(key, value, "force", rule_id)
+
+    return force
+
+
+def _compile_rollout(rule: ForceRule, feature_key: str) -> Callable[[dict[str, Any]], bool] | None:
+    """Whether a creator is inside the rule's rollout; None when everyone is."""
+    if rule.coverage is None and rule.range is None:
+        return None
+    hasher = seeded_hash(rule.seed or feature_key, rule.hash_version or 1)
+    if (rule.coverage == 0 and rule.range is None) or hasher is None:
+        return _nobody
+    attribute, fallback = rule.hash_attribute, rule.fallback_attribute
+    start: float = -math.inf
+    end: float = rule.coverage if rule.coverage is not None else math.inf
+    if rule.range is not None:
+        start, end = rule.range
+
+    def in_rollout(attributes: dict[str, Any]) -> bool:
+        value = attributes.get(attribute)
+        if type(value) is not str or not value:
+            value = _hash_input(attributes, attribute, fallback)[1]
+            if value == "":
+                return False
+        return bool(start <= hasher(value) < end)
+
+    return in_rollout
+
+
+def _nobody(_attributes: dict[str, Any]) -> bool:
     return False
 
 
-def _in_rollout(rule: ForceRule, feature_key: str, attributes: dict[str, Any]) -> bool:
-    if rule.coverage is None and rule.range is None:
-        return True
-    if rule.coverage == 0 and rule.range is None:
-        return False
-    _attribute, value = _hash_input(attributes, rule.hash_attribute, rule.fallback_attribute)
-    if value == "":
-        return False
-    n = hash(rule.seed or feature_key, value, rule.hash_version or 1)
-    if n is None:
-        return False
-    if rule.range is not None:
-        return in_range(n, rule.range)
-    return rule.coverage is None or n < rule.coverage
+def _experiment_step(key: str, rule: ExperimentRule, groups: Mapping[str, Any]) -> _Step:
+    plan = _ExperimentPlan(rule, key, _compiled_condition(rule.condition, groups))
+    condition, passes_filters, rule_id = plan.condition, plan.passes_filters, rule.id
+
+    def experiment(
+        attributes: dict[str, Any], sticky: dict[str, str] | None
+    ) -> FeatureResult | None:
+        if condition is not None and not condition(attributes):
+            return None
+        if passes_filters is not None and not passes_filters(attributes):
+            return None
+        # The targeting just passed; the experiment need not check it again.
+        outcome = plan.run(attributes, sticky, targeted=True)
+        if not outcome.in_experiment or outcome.passthrough:
+            return None
+        return FeatureResult(key, outcome.value, "experiment", rule_id, outcome)
+
+    return experiment
 
 
 def run_experiment(
@@ -412,130 +516,153 @@ def run_experiment(
     result's `sticky_assignment`.
     """
     working = dict(sticky_assignments) if sticky_assignments is not None else None
-    return _run(rule, feature_key, _as_dict(attributes), saved_groups, working)
+    plan = _ExperimentPlan(rule, feature_key, _compiled_condition(rule.condition, saved_groups))
+    return plan.run(_as_dict(attributes), working, targeted=False)
 
 
-def _sticky_variation(
-    rule: ExperimentRule, experiment_key: str, sticky: Mapping[str, str]
-) -> tuple[int, bool]:
-    """(variation index from a stored assignment or -1, whether the stored version is blocked)."""
-    for version in range(rule.min_bucket_version):
-        if sticky_bucket_key(experiment_key, version) in sticky:
-            return -1, True
-    stored = sticky.get(sticky_bucket_key(experiment_key, rule.bucket_version))
-    if not stored:
-        return -1, False
-    for index, meta in enumerate(rule.meta or ()):
-        if meta.key == stored:
-            return index, False
-    return -1, False
+# (variation key, variation name, value, passthrough) for each variation index
+_Variation = tuple[str, str, Any, bool]
 
 
-def _run(
-    rule: ExperimentRule,
-    feature_key: str,
-    attributes: dict[str, Any],
-    groups: Mapping[str, Any] | None,
-    sticky: dict[str, str] | None,
-) -> ExperimentResult:
-    experiment_key = rule.key or feature_key
-    sticky_on = sticky is not None and not rule.disable_sticky_bucketing
-    attribute, value = _hash_input(
-        attributes, rule.hash_attribute, rule.fallback_attribute if sticky_on else None
+class _ExperimentPlan:
+    """An experiment rule with everything that does not depend on the creator worked out."""
+
+    __slots__ = (
+        "blocked_keys",
+        "condition",
+        "disable_sticky",
+        "experiment_key",
+        "fallback",
+        "feature_key",
+        "hash_attribute",
+        "hasher",
+        "namespace",
+        "passes_filters",
+        "ranges",
+        "sticky_key",
+        "sticky_variations",
+        "variation_count",
+        "variations",
     )
 
-    def outside(*, sticky_bucket_used: bool = False) -> ExperimentResult:
-        return _result(
-            rule, experiment_key, feature_key, attribute, value, -1, None, sticky_bucket_used
+    def __init__(self, rule: ExperimentRule, feature_key: str, condition: Predicate | None):
+        experiment_key = rule.key or feature_key
+        self.experiment_key = experiment_key
+        self.feature_key = feature_key
+        self.condition = condition
+        self.passes_filters = _compile_filters(rule.filters)
+        self.namespace = (
+            (rule.namespace.id, rule.namespace.start, rule.namespace.end)
+            if rule.namespace is not None and not rule.filters
+            else None
         )
-
-    if len(rule.variations) < 2 or value == "":
-        return outside()
-    assigned, blocked = -1, False
-    if sticky_on:
-        assert sticky is not None
-        assigned, blocked = _sticky_variation(rule, experiment_key, sticky)
-    found = assigned >= 0
-    if not found:
-        if rule.filters:
-            if _filtered_out(rule.filters, attributes):
-                return outside()
-        elif rule.namespace is not None and not in_namespace(
-            value, (rule.namespace.id, rule.namespace.start, rule.namespace.end)
-        ):
-            return outside()
-        if rule.condition and not eval_condition(attributes, rule.condition, groups):
-            return outside()
-    n = hash(rule.seed or experiment_key, value, rule.hash_version or 1)
-    if n is None:
-        return outside()
-    if not found:
-        ranges = rule.ranges or get_bucket_ranges(
+        self.hash_attribute = rule.hash_attribute
+        self.fallback = rule.fallback_attribute
+        self.disable_sticky = rule.disable_sticky_bucketing
+        self.hasher = seeded_hash(rule.seed or experiment_key, rule.hash_version or 1)
+        self.variation_count = len(rule.variations)
+        self.ranges = rule.ranges or get_bucket_ranges(
             len(rule.variations),
             rule.coverage if rule.coverage is not None else 1,
             list(rule.weights) if rule.weights is not None else None,
         )
-        assigned = choose_variation(n, ranges)
-    if blocked:
-        return outside(sticky_bucket_used=True)
-    if assigned < 0:
-        return outside()
-    result = _result(rule, experiment_key, feature_key, attribute, value, assigned, n, found)
-    if sticky_on:
+        self.variations = tuple(
+            _variation(rule, index) for index in range(max(1, len(rule.variations)))
+        )
+        self.sticky_key = sticky_bucket_key(experiment_key, rule.bucket_version)
+        self.blocked_keys = tuple(
+            sticky_bucket_key(experiment_key, version) for version in range(rule.min_bucket_version)
+        )
+        sticky_variations: dict[str, int] = {}
+        for index, meta in enumerate(rule.meta or ()):
+            if meta.key:
+                sticky_variations.setdefault(meta.key, index)
+        self.sticky_variations = sticky_variations
+
+    def run(
+        self, attributes: dict[str, Any], sticky: dict[str, str] | None, *, targeted: bool
+    ) -> ExperimentResult:
+        """GrowthBook's experiment steps; `targeted` when the condition and filters just passed."""
+        sticky_on = sticky is not None and not self.disable_sticky
+        attribute, value = _hash_input(
+            attributes, self.hash_attribute, self.fallback if sticky_on else None
+        )
+        if self.variation_count < 2 or value == "":
+            return self.result(attribute, value, -1, None, False)
+        assigned, blocked = -1, False
+        if sticky_on:
+            assert sticky is not None
+            for blocked_key in self.blocked_keys:
+                if blocked_key in sticky:
+                    blocked = True
+                    break
+            else:
+                stored = sticky.get(self.sticky_key)
+                if stored:
+                    assigned = self.sticky_variations.get(stored, -1)
+        found = assigned >= 0
+        if not found:
+            if self.passes_filters is not None:
+                if not targeted and not self.passes_filters(attributes):
+                    return self.result(attribute, value, -1, None, False)
+            elif self.namespace is not None and not in_namespace(value, self.namespace):
+                return self.result(attribute, value, -1, None, False)
+            if not targeted and self.condition is not None and not self.condition(attributes):
+                return self.result(attribute, value, -1, None, False)
+        if self.hasher is None:
+            return self.result(attribute, value, -1, None, False)
+        n = self.hasher(value)
+        if not found:
+            assigned = choose_variation(n, self.ranges)
+        if blocked:
+            return self.result(attribute, value, -1, None, True)
+        if assigned < 0:
+            return self.result(attribute, value, -1, None, False)
+        if not sticky_on:
+            return self.result(attribute, value, assigned, n, found)
         assert sticky is not None
-        stored_key = sticky_bucket_key(experiment_key, rule.bucket_version)
-        sticky[stored_key] = result.variation_key
-        return _with_sticky(result, (stored_key, result.variation_key))
-    return result
+        variation_key = self.variations[assigned][0]
+        sticky[self.sticky_key] = variation_key
+        return self.result(attribute, value, assigned, n, found, (self.sticky_key, variation_key))
+
+    def result(
+        self,
+        attribute: str,
+        value: str,
+        variation_id: int,
+        bucket: float | None,
+        sticky_bucket_used: bool,
+        sticky_assignment: tuple[str, str] | None = None,
+    ) -> ExperimentResult:
+        in_experiment = 0 <= variation_id < self.variation_count
+        if not in_experiment:
+            variation_id = 0
+        variation_key, variation_name, variation_value, passthrough = self.variations[variation_id]
+        return ExperimentResult(
+            self.experiment_key,
+            in_experiment,
+            variation_id,
+            variation_key,
+            variation_name,
+            variation_value,
+            bucket is not None,
+            attribute,
+            value,
+            bucket,
+            sticky_bucket_used,
+            passthrough,
+            self.feature_key,
+            sticky_assignment,
+        )
 
 
-def _result(
-    rule: ExperimentRule,
-    experiment_key: str,
-    feature_key: str,
-    attribute: str,
-    value: str,
-    variation_id: int,
-    bucket: float | None,
-    sticky_bucket_used: bool,
-) -> ExperimentResult:
-    in_experiment = 0 <= variation_id < len(rule.variations)
-    if not in_experiment:
-        variation_id = 0
-    meta = rule.meta[variation_id] if rule.meta and variation_id < len(rule.meta) else None
-    return ExperimentResult(
-        experiment_key=experiment_key,
-        in_experiment=in_experiment,
-        variation_id=variation_id,
-        variation_key=meta.key if meta is not None and meta.key is not None else str(variation_id),
-        variation_name=meta.name or "" if meta is not None else "",
-        value=rule.variations[variation_id] if rule.variations else None,
-        hash_used=bucket is not None,
-        hash_attribute=attribute,
-        hash_value=value,
-        bucket=bucket,
-        sticky_bucket_used=sticky_bucket_used,
-        passthrough=meta.passthrough if meta is not None else False,
-        feature_key=feature_key,
-    )
-
-
-def _with_sticky(result: ExperimentResult, assignment: tuple[str, str]) -> ExperimentResult:
-    return ExperimentResult(
-        experiment_key=result.experiment_key,
-        in_experiment=result.in_experiment,
-        variation_id=result.variation_id,
-        variation_key=result.variation_key,
-        variation_name=result.variation_name,
-        value=result.value,
-        hash_used=result.hash_used,
-        hash_attribute=result.hash_attribute,
-        hash_value=result.hash_value,
-        bucket=result.bucket,
-        sticky_bucket_used=result.sticky_bucket_used,
-        passthrough=result.passthrough,
-        feature_key=result.feature_key,
-        sticky_assignment=assignment,
+def _variation(rule: ExperimentRule, index: int) -> _Variation:
+    meta = rule.meta[index] if rule.meta and index < len(rule.meta) else None
+    return (
+        meta.key if meta is not None and meta.key is not None else str(index),
+        meta.name or "" if meta is not None else "",
+        rule.variations[index] if rule.variations else None,
+        meta.passthrough if meta is not None else False,
     )
 
 

@@ -7,7 +7,7 @@ host app running one of those SDKs on the same payload puts a creator in the sam
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -23,6 +23,7 @@ __all__ = [
     "in_range",
     "js_number_to_string",
     "normalized_weights",
+    "seeded_hash",
 ]
 
 BucketRange = tuple[float, float]
@@ -30,6 +31,8 @@ BucketRange = tuple[float, float]
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
 _MASK = 0xFFFFFFFF
+# Up to this length, ASCII text is hashed without truncating to 32 bits at every byte (faster).
+_UNMASKED_LENGTH = 64
 
 # A weight vector whose sum falls outside this band is replaced by equal weights.
 WEIGHT_SUM_MIN = 0.99
@@ -41,11 +44,17 @@ def fnv1a32(text: str) -> int:
     return _fnv_continue(_FNV_OFFSET, text)
 
 
-def _fnv_continue(value: int, text: str) -> int:
+def _fnv_continue(value: int, text: str, prime: int = _FNV_PRIME) -> int:
     # FNV-1a is streaming: hashing `a + b` is hashing `b` starting from the state after `a`.
     if text.isascii():
+        if len(text) <= _UNMASKED_LENGTH:
+            # XOR with a byte and multiplying commute with taking the low 32 bits, so they can
+            # be taken once at the end; the integer grows by 25 bits a byte meanwhile.
+            for byte in text.encode("ascii"):
+                value = (value ^ byte) * prime
+            return value & _MASK
         for byte in text.encode("ascii"):
-            value = ((value ^ byte) * _FNV_PRIME) & _MASK
+            value = ((value ^ byte) * prime) & _MASK
         return value
     data = text.encode("utf-16-le", "surrogatepass")
     for index in range(0, len(data), 2):
@@ -73,6 +82,28 @@ def hash(seed: str, value: str, version: int) -> float | None:
 
 
 gb_hash = hash
+
+
+def seeded_hash(seed: str, version: int) -> Callable[[str], float] | None:
+    """`hash` with its seed and version fixed: `seeded_hash(seed, version)(value)` is
+    `hash(seed, value, version)`.
+
+    None for a version other than 1 or 2. The seed's part of the work is done once, here.
+    """
+    if version == 2:
+        seed_state = _fnv_prefix(seed)
+
+        def version_2(value: str) -> float:
+            return (fnv1a32(str(_fnv_continue(seed_state, value))) % 10_000) / 10_000
+
+        return version_2
+    if version == 1:
+
+        def version_1(value: str) -> float:
+            return (_fnv_continue(_fnv_prefix(value), seed) % 1_000) / 1_000
+
+        return version_1
+    return None
 
 
 def in_range(n: float, bucket_range: Sequence[float]) -> bool:

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("academy.learning.urls")),
     path("", include("academy.catalog.urls")),
     path("", include("academy.search.urls")),
+    path("", include("academy.recsys.urls")),
     path("", include("academy.web.urls")),
 ]

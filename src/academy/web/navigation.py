@@ -50,6 +50,14 @@ def navigation_for_user(*, user: User | AnonymousUser) -> list[NavItem]:
     if isinstance(user, User) and creator_for_user(user=user) is not None:
         items.append(
             NavItem(
+                "for_you",
+                _("For You"),
+                reverse("for_you:feed"),
+                frozenset({"for_you:feed", "for_you:settings", "for_you:reset"}),
+            )
+        )
+        items.append(
+            NavItem(
                 "learning",
                 _("My learning"),
                 reverse("learning:achievements"),

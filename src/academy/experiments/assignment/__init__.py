@@ -6,7 +6,8 @@ identically:
 
 - bucketing: `hash` (also `gb_hash`), `in_range`, `in_namespace`, `get_equal_weights`,
   `get_bucket_ranges`, `choose_variation` (in `hashing`);
-- targeting: `eval_condition`, `get_path`, `padded_version_string` (in `conditions`);
+- targeting: `eval_condition`, `compile_condition`, `get_path`, `padded_version_string` (in
+  `conditions`);
 - flags and experiments: `Flags.from_payload`, `eval_feature`, `eval_features`,
   `run_experiment`, sticky assignment (in `features`).
 
@@ -14,6 +15,8 @@ See docs/EXPERIMENTS.md, "Assignment and flags".
 """
 
 from academy.experiments.assignment.conditions import (
+    Predicate,
+    compile_condition,
     eval_condition,
     get_path,
     get_type,
@@ -64,10 +67,12 @@ __all__ = [
     "ForceRule",
     "Namespace",
     "PayloadError",
+    "Predicate",
     "Rule",
     "Source",
     "VariationMeta",
     "choose_variation",
+    "compile_condition",
     "eval_condition",
     "eval_feature",
     "eval_features",

@@ -53,6 +53,21 @@ ATTRIBUTE_PATHS = (
 )
 
 
+SAVED_GROUPS: dict[str, Any] = {
+    "beta": ["BR", "PT", 3, True],
+    "nested-group": {"type": "condition", "condition": {"country": {"$in": ["BR", "US"]}}},
+    # Groups referring to each other: evaluation must stop, not loop.
+    "cycle-a": {
+        "type": "condition",
+        "condition": {"$or": [{"followers": {"$gt": 1}}, {"$savedGroup": {"id": "cycle-b"}}]},
+    },
+    "cycle-b": {"type": "condition", "condition": {"$savedGroup": {"id": "cycle-a"}}},
+    "lusophone": {"type": "list", "attributeKey": "country", "values": ["BR", "PT"]},
+    "future-kind": {"type": "segment", "id": "s1"},
+}
+GROUP_IDS = ("beta", "nested-group", "cycle-a", "cycle-b", "lusophone", "future-kind", "absent")
+
+
 @st.composite
 def creators(draw: st.DrawFn) -> dict[str, Any]:
     """Attributes of a creator, some of them missing, null or of an unexpected type."""
@@ -89,7 +104,7 @@ def _operand(operator: str) -> st.SearchStrategy[Any]:
     if operator in ("$gt", "$gte", "$lt", "$lte"):
         return NUMBERS | COUNTRIES | SCALARS
     if operator in ("$inGroup", "$notInGroup"):
-        return st.sampled_from(["beta", "missing-group", "nested-group"])
+        return st.sampled_from(GROUP_IDS)
     return SCALARS | COUNTRIES
 
 
@@ -125,41 +140,57 @@ OPERATORS = (
 )
 
 
+# What a malformed condition holds where a condition or a list of them belongs.
+JUNK: st.SearchStrategy[Any] = st.sampled_from(
+    ["", "x", 0, 7, None, True, [], ["x"], {}, [{"x": 1}, 2]]
+)
+
+
 @st.composite
-def value_conditions(draw: st.DrawFn, depth: int = 2) -> Any:
-    """What an attribute is compared with: a literal, or an object of operators."""
+def value_conditions(draw: st.DrawFn, depth: int = 2, malformed: bool = False) -> Any:
+    """What an attribute is compared with: a literal, or an object of operators.
+
+    `malformed` mixes in junk where conditions belong (as a hand-written payload might).
+    """
     if draw(st.integers(0, 4)) == 0:
         return draw(COUNTRIES | JSON_VALUES)
     operators = draw(st.lists(st.sampled_from(OPERATORS), min_size=1, max_size=2, unique=True))
     condition: dict[str, Any] = {operator: draw(_operand(operator)) for operator in operators}
     if depth > 0 and draw(st.integers(0, 5)) == 0:
-        condition["$not"] = draw(value_conditions(depth - 1))
+        condition["$not"] = draw(value_conditions(depth - 1, malformed))
     if depth > 0 and draw(st.integers(0, 6)) == 0:
-        condition["$elemMatch"] = draw(value_conditions(depth - 1) | conditions(depth - 1))
+        condition["$elemMatch"] = draw(
+            value_conditions(depth - 1, malformed) | conditions(depth - 1, malformed)
+        )
+    if malformed and draw(st.integers(0, 3)) == 0:
+        name = draw(st.sampled_from(["$elemMatch", "$not", "$size", "$all", "$in"]))
+        condition[name] = draw(JUNK)
     return condition
 
 
 @st.composite
-def conditions(draw: st.DrawFn, depth: int = 2) -> dict[str, Any]:
-    """A targeting condition on the attributes `creators` draws."""
+def conditions(draw: st.DrawFn, depth: int = 2, malformed: bool = False) -> Any:
+    """A targeting condition on the attributes `creators` draws (with `malformed`, junk where a
+    condition or a list of conditions belongs, at any depth)."""
+    if malformed and draw(st.integers(0, 6)) == 0:
+        return draw(JUNK)
     condition: dict[str, Any] = {}
     for path in draw(st.lists(st.sampled_from(ATTRIBUTE_PATHS), max_size=2, unique=True)):
-        condition[path] = draw(value_conditions(depth))
+        condition[path] = draw(value_conditions(depth, malformed))
     if depth > 0:
         combinator = draw(st.sampled_from([None, None, "$or", "$and", "$nor", "$not"]))
         if combinator == "$not":
-            condition["$not"] = draw(conditions(depth - 1))
+            condition["$not"] = draw(conditions(depth - 1, malformed))
         elif combinator is not None:
-            condition[combinator] = draw(st.lists(conditions(depth - 1), max_size=3))
+            items = st.lists(conditions(depth - 1, malformed), max_size=3)
+            condition[combinator] = draw(items | JUNK if malformed else items)
         if draw(st.integers(0, 8)) == 0:
-            condition["$savedGroup"] = {"id": draw(st.sampled_from(["beta", "nested-group"]))}
+            condition["$savedGroup"] = {"id": draw(st.sampled_from(GROUP_IDS))}
+    if malformed and draw(st.booleans()):
+        # Junk first or last: whether evaluation reaches it depends on what comes before.
+        condition = dict(draw(st.permutations(list(condition.items()))))
     return condition
 
-
-SAVED_GROUPS: dict[str, Any] = {
-    "beta": ["BR", "PT", 3, True],
-    "nested-group": {"type": "condition", "condition": {"country": {"$in": ["BR", "US"]}}},
-}
 
 # ---------------------------------------------------------------------------------------------
 # Feature payloads

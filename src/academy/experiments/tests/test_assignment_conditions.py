@@ -6,16 +6,43 @@ from typing import Any
 
 from growthbook import core as growthbook
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from academy.experiments.assignment import eval_condition, get_path
+from academy.experiments.assignment import compile_condition, eval_condition, get_path
 from academy.experiments.tests.strategies import SAVED_GROUPS, conditions, creators
 
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+@SETTINGS
 @given(attributes=creators(), condition=conditions())
 def test_conditions_match_growthbook(attributes: dict[str, Any], condition: dict[str, Any]) -> None:
     expected = growthbook.evalCondition(attributes, condition, SAVED_GROUPS)
     assert eval_condition(attributes, condition, SAVED_GROUPS) == expected
+
+
+@SETTINGS
+@given(attributes=creators(), condition=conditions(malformed=True))
+def test_malformed_conditions_fail_where_growthbook_fails_them(
+    attributes: dict[str, Any], condition: Any
+) -> None:
+    expected = growthbook.evalCondition(attributes, condition, SAVED_GROUPS)
+    assert eval_condition(attributes, condition, SAVED_GROUPS) == expected
+
+
+@SETTINGS
+@given(
+    condition=conditions(malformed=True),
+    population=st.lists(creators(), min_size=2, max_size=6),
+)
+def test_a_condition_compiled_once_decides_for_every_creator_as_growthbook_does(
+    condition: Any, population: list[dict[str, Any]]
+) -> None:
+    matches = compile_condition(condition, SAVED_GROUPS)
+    expected = [
+        growthbook.evalCondition(creator, condition, SAVED_GROUPS) for creator in population
+    ]
+    assert [matches(creator) for creator in population] == expected
 
 
 CREATOR = {
@@ -117,3 +144,31 @@ def test_saved_groups() -> None:
     assert not eval_condition(CREATOR, {"id": {"$notInGroup": "beta-creators"}}, groups)
     assert eval_condition(CREATOR, {"$savedGroup": {"id": "lusophone"}}, groups)
     assert not eval_condition(CREATOR, {"id": {"$inGroup": "no-such-group"}}, groups)
+
+
+def test_a_malformed_part_fails_the_condition_only_when_evaluation_reaches_it() -> None:
+    condition: dict[str, Any] = {"$or": [{"country": "BR"}, "not a condition"]}
+    assert matches(condition)  # the first alternative matched: the rest is never read
+    assert not eval_condition({"country": "US"}, condition)
+    # A failure is not turned into a match by negation.
+    assert not eval_condition({"country": "US"}, {"$not": condition})
+
+
+def test_saved_groups_that_refer_to_each_other_are_followed_once() -> None:
+    groups = {
+        "a": {"type": "condition", "condition": {"$savedGroup": {"id": "b"}}},
+        "b": {
+            "type": "condition",
+            "condition": {"$or": [{"country": "BR"}, {"$savedGroup": {"id": "a"}}]},
+        },
+    }
+    in_a = compile_condition({"$savedGroup": {"id": "a"}}, groups)
+    assert in_a(CREATOR)
+    assert not in_a({"country": "US"})
+
+
+def test_a_condition_nested_too_deep_to_evaluate_fails_without_raising() -> None:
+    condition: dict[str, Any] = {"country": "BR"}
+    for _ in range(5_000):
+        condition = {"$not": {"$not": condition}}
+    assert not compile_condition(condition)(CREATOR)

@@ -19,6 +19,7 @@ from academy.experiments.assignment import (
     js_number_to_string,
     padded_version_string,
 )
+from academy.experiments.assignment.hashing import seeded_hash
 from academy.experiments.tests.strategies import VERSIONS
 
 IDS = st.text(max_size=24) | st.text(alphabet="abcdef0123456789-", max_size=36)
@@ -34,6 +35,19 @@ WEIGHTS = st.lists(st.floats(-0.5, 1.5, allow_nan=False), max_size=5) | st.lists
 @given(seed=IDS, value=IDS, version=st.integers(0, 3))
 def test_hash_matches_growthbook(seed: str, value: str, version: int) -> None:
     assert hash(seed, value, version) == growthbook.gbhash(seed, value, version)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=IDS,
+    value=IDS | st.text(alphabet="abcdef0123456789-", min_size=60, max_size=200),
+    version=st.integers(0, 3),
+)
+def test_a_hash_prepared_for_a_seed_is_the_hash(seed: str, value: str, version: int) -> None:
+    prepared = seeded_hash(seed, version)
+    expected = growthbook.gbhash(seed, value, version)
+    assert (prepared(value) if prepared is not None else None) == expected
+    assert hash(seed, value, version) == expected  # long ids too
 
 
 @settings(max_examples=300, deadline=None)

@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from academy.accounts.choices import Role
 from academy.accounts.models import User
@@ -385,3 +387,16 @@ def test_course_titles_match_the_catalogue(creator_user: User, content: None) ->
     for slug, card in courses.items():
         assert card["title"] == Course.objects.get(slug=slug).texts.get(language="en").title
         assert client.get(card["link"])["Location"] == f"/learn/{slug}/"
+
+
+@pytest.mark.usefixtures("content")
+def test_a_page_costs_the_same_queries_however_many_cards(creator_user: User) -> None:
+    """No query per card: ten cards and six cards cost the same few queries."""
+    client = signed_in(creator_user)
+    client.get("/for-you/")  # the session and permissions are cached from here on
+    with CaptureQueriesContext(connection) as ten:
+        html = client.get("/for-you/").content.decode()
+    with CaptureQueriesContext(connection) as six:
+        partial = client.get(more_url(html) + "&partial=1").content.decode()
+    assert (len(cards_of(html)), len(cards_of(partial))) == (10, 6)
+    assert len(ten.captured_queries) == len(six.captured_queries) <= 20

@@ -172,14 +172,19 @@ def _back(request: HttpRequest, where: str) -> HttpResponse:
     return redirect("for_you:settings" if where == "settings" else "for_you:feed")
 
 
-def _hidden_name(item: str, topic: str, language: str) -> str:
-    """How the creator knows what they hid: its title, or the topic's name."""
-    if topic:
-        names = {row.slug: row.name_in(language) for row in topics().filter(slug=topic)}
-        return names.get(topic, topic)
+def _hidden_names(pairs: list[tuple[str, str]], language: str) -> list[str]:
+    """How the creator knows what they hid: each (item, topic)'s title, or the topic's name.
+    An item retired since it was hidden keeps its key as its name."""
+    topic_names = {topic.slug: topic.name_in(language) for topic in topics()}
     cat = catalogue()
-    index = cat.index.get(item)
-    return cat.items[index].text(language)[0].title if index is not None else item
+    names = []
+    for item, topic in pairs:
+        if topic:
+            names.append(topic_names.get(topic, topic))
+        else:
+            index = cat.index.get(item)
+            names.append(cat.items[index].text(language)[0].title if index is not None else item)
+    return names
 
 
 @require_POST
@@ -196,7 +201,7 @@ def not_interested(request: HttpRequest, creator: Creator) -> HttpResponse:
         )
     except AcademyError as error:
         return _failed(request, error)
-    name = _hidden_name(data["item"], data["topic"], reader_language(request))
+    [name] = _hidden_names([(data["item"], data["topic"])], reader_language(request))
     if data["topic"]:
         message = _("You won’t see “%(topic)s” in your feed any more.") % {"topic": name}
     else:
@@ -220,7 +225,7 @@ def show_again(request: HttpRequest, creator: Creator) -> HttpResponse:
     removed = feed_suppression_remove(creator=creator, item=data["item"], topic=data["topic"])
     if not removed:
         return _broken(request, _("That item or topic is not hidden."), status=404)
-    name = _hidden_name(data["item"], data["topic"], reader_language(request))
+    [name] = _hidden_names([(data["item"], data["topic"])], reader_language(request))
     message = _("“%(name)s” can appear in your feed again.") % {"name": name}
     if _wants_json(request):
         return JsonResponse({"message": message, "item": data["item"], "topic": data["topic"]})
@@ -233,20 +238,11 @@ def show_again(request: HttpRequest, creator: Creator) -> HttpResponse:
 
 
 def _hidden_rows(creator: Creator, language: str) -> list[dict[str, str]]:
-    topic_names = {topic.slug: topic.name_in(language) for topic in topics()}
-    cat = catalogue()
-    rows = []
-    for suppression in suppressions_of(creator=creator):
-        if suppression.topic:
-            name = topic_names.get(suppression.topic, suppression.topic)
-        else:
-            index = cat.index.get(suppression.item)
-            # An item retired since it was hidden keeps its key as its name.
-            name = (
-                cat.items[index].text(language)[0].title if index is not None else suppression.item
-            )
-        rows.append({"item": suppression.item, "topic": suppression.topic, "name": name})
-    return rows
+    pairs = [(s.item, s.topic) for s in suppressions_of(creator=creator)]
+    return [
+        {"item": item, "topic": topic, "name": name}
+        for (item, topic), name in zip(pairs, _hidden_names(pairs, language), strict=True)
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -24,9 +24,9 @@ from django.conf import settings
 
 from academy.recsys.catalogue import Catalogue
 from academy.recsys.engine.artifact import latest_bundle, load_bundle
+from academy.recsys.engine.click_model import ClickModel
 from academy.recsys.engine.errors import ArtifactError
 from academy.recsys.engine.models import ALS, ItemKNN
-from academy.recsys.engine.ranker import LambdaRanker
 
 logger = logging.getLogger(__name__)
 RELOAD_SECONDS = 10.0
@@ -37,17 +37,29 @@ def models_root() -> Path:
     return Path(settings.DATA_DIR) / "recsys" / "for-you"
 
 
+@dataclass(frozen=True)
+class Live:
+    """The model items still in the catalogue: ``mask`` over the model's items, and their
+    catalogue ``positions``; ``identity`` when model and catalogue list the same items in the
+    same order."""
+
+    mask: npt.NDArray[np.bool_]
+    positions: npt.NDArray[np.int64]
+    identity: bool
+
+
 @dataclass(eq=False)
 class ForYouModel:
     version: str
     manifest: dict[str, Any]
     knn: ItemKNN
     als: ALS | None
-    ranker: LambdaRanker | None
+    ranker: ClickModel | None
     user_index: dict[str, int]
     item_ids: npt.NDArray[Any]
     item_index: dict[str, int]
     _to_catalogue: tuple[tuple[int, str], npt.NDArray[np.int64]] | None = None
+    _live: tuple[tuple[int, str], Live] | None = None
 
     def catalogue_positions(self, catalogue: Catalogue) -> npt.NDArray[np.int64]:
         """For each model item, its index in ``catalogue`` (-1: no longer published)."""
@@ -58,6 +70,23 @@ class ForYouModel:
             )
             cached = (catalogue.version, positions)
             self._to_catalogue = cached
+        return cached[1]
+
+    def live(self, catalogue: Catalogue) -> Live:
+        """Which model items are still published, and where they are in ``catalogue``."""
+        cached = self._live
+        if cached is None or cached[0] != catalogue.version:
+            positions = self.catalogue_positions(catalogue)
+            mask = positions >= 0
+            identity = bool(
+                len(positions) == len(catalogue)
+                and np.array_equal(positions, np.arange(len(positions)))
+            )
+            cached = (
+                catalogue.version,
+                Live(mask=mask, positions=positions[mask], identity=identity),
+            )
+            self._live = cached
         return cached[1]
 
     def history(
@@ -100,7 +129,7 @@ def load_model(directory: Path) -> ForYouModel:
     if als_path is not None:
         als_model = load_bundle(als_path).model
         als = als_model if isinstance(als_model, ALS) else None
-    ranker = LambdaRanker.load(directory / "ranker") if (directory / "ranker").is_dir() else None
+    ranker = ClickModel.load(directory / "ranker") if (directory / "ranker").is_dir() else None
     item_ids = knn_bundle.item_ids
     return ForYouModel(
         version=directory.name,

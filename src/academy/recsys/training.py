@@ -7,8 +7,9 @@
 3. The ranker: logged For You impressions (the feed and the host app's card) of the last
    HOLDOUT_DAYS, each labelled 2 when the creator completed the item within a day, 1 when they
    clicked it, else 0; features computed from the models of step 2 exactly as serving computes
-   them (ranking.feature_matrix); a LightGBM LambdaRank model (`engine.ranker`) learns to order
-   each request's cards. Too few labelled requests: no ranker, serving uses the heuristic.
+   them (ranking.feature_matrix); a pointwise click model with monotone constraints
+   (`engine.click_model`: why not a listwise ranker is explained there) learns P(click or
+   completion). Too few labelled requests: no ranker, serving uses the heuristic.
 4. The candidate models are fitted again on every interaction, and everything is written as a
    new version (model_store), which serving processes pick up without a restart.
 """
@@ -34,15 +35,26 @@ from academy.core import clock
 from academy.events.query import DuckDBEngine
 from academy.recsys.catalogue import LEVELS, Catalogue, catalogue
 from academy.recsys.engine.artifact import save_bundle
+from academy.recsys.engine.click_model import ClickModel
 from academy.recsys.engine.data import Interactions
 from academy.recsys.engine.models import ALS, ItemKNN
-from academy.recsys.engine.ranker import LambdaRanker, RankerParams
 from academy.recsys.model_store import MANIFEST, model_forget, models_root
 from academy.recsys.models import FeedPreference
 from academy.recsys.ranking import FEATURES, Profile, Signals, feature_matrix
 from academy.recsys.selectors import NICHE_TOPICS
 from academy.search.ranking import topics_for_goals
 
+# More popular, closer to the creator's history or goals, in their language: never worse.
+MONOTONE = {
+    "item_knn": 1,
+    "als": 1,
+    "popularity": 1,
+    "topic_affinity": 1,
+    "goal_topic": 1,
+    "niche_topic": 1,
+    "level_gap": -1,
+    "translated": 1,
+}
 HOLDOUT_DAYS = 7
 MIN_REQUESTS = 200  # labelled requests (with a click) needed to learn a ranker
 MAX_REQUESTS = 50_000
@@ -178,14 +190,17 @@ def _ranker_dataset(
     today: float,
     rng: np.random.Generator,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
-    """Features, group sizes and labels of the labelled requests (at most MAX_REQUESTS)."""
+    """Features, group sizes and labels of the logged requests (at most MAX_REQUESTS), and
+    how many of them had a click or a completion."""
     # Rows come sorted by request: each request's rows are contiguous.
     _requests, starts = np.unique(impressions.requests, return_index=True)
     ends = [*starts[1:], len(impressions.requests)]
     groups = [
         (int(start), int(end))
         for start, end in zip(starts, ends, strict=True)
-        if end - start >= 2 and impressions.labels[start:end].max() > 0
+        # Requests where the creator engaged: their unclicked cards are informative negatives
+        # (measured better in the simulator than every logged request, docs/RECSYS.md).
+        if impressions.labels[start:end].max() > 0
     ]
     if len(groups) > MAX_REQUESTS:
         chosen = rng.choice(len(groups), MAX_REQUESTS, replace=False)
@@ -203,7 +218,7 @@ def _ranker_dataset(
         creator = impressions.creators[start]
         items = [cat.index.get(item, -1) for item in impressions.items[start:end]]
         keep = np.array([index >= 0 for index in items])
-        if keep.sum() < 2 or creator not in profiles:
+        if not keep.any() or creator not in profiles:
             continue
         candidates = np.array(items, dtype=np.int64)[keep]
         knn_all = np.zeros(len(cat))
@@ -239,7 +254,8 @@ def _ranker_dataset(
         labels.append(impressions.labels[start:end][keep])
     if not rows:
         return np.zeros((0, len(FEATURES))), np.zeros(0, np.int64), np.zeros(0), 0
-    return np.vstack(rows), np.array(sizes, dtype=np.int64), np.concatenate(labels), len(rows)
+    labelled = sum(1 for group in labels if group.max() > 0)
+    return np.vstack(rows), np.array(sizes, dtype=np.int64), np.concatenate(labels), labelled
 
 
 def _fit_candidates(train: Interactions, seed: int) -> tuple[ItemKNN, ALS]:
@@ -279,14 +295,12 @@ def recsys_train(
         knn, als = _fit_candidates(before, seed)
         checkpoint("ranking features", 0.35)
         impressions = _impressions(events_dir, cutoff)
-        features, sizes, labels, requests = _ranker_dataset(
+        features, _sizes, labels, requests = _ranker_dataset(
             impressions, knn, als, before, cat, cutoff / 86400, np.random.default_rng(seed)
         )
         if requests >= MIN_REQUESTS:
             checkpoint("ranker", 0.55)
-            ranker = LambdaRanker(FEATURES, RankerParams(trees=150), seed=seed).fit(
-                features, sizes, labels
-            )
+            ranker = ClickModel(FEATURES, monotone=MONOTONE, seed=seed).fit(features, labels)
             importance = ranker.importance()
     checkpoint("candidate models (all interactions)", 0.7)
     knn, als = _fit_candidates(interactions, seed)
@@ -310,7 +324,7 @@ def _write(
     now: datetime,
     knn: ItemKNN,
     als: ALS,
-    ranker: LambdaRanker | None,
+    ranker: ClickModel | None,
     interactions: Interactions,
     requests: int,
 ) -> Path:

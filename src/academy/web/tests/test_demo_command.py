@@ -59,14 +59,21 @@ def test_demo_prepares_a_populated_platform_then_reuses_it(tmp_path: Path) -> No
     assert "Demo accounts" in first
     assert "creator@demo.academy" in first
     assert f"{recorded['events']:,} events" in first
+    trained = sorted((data_dir / "recsys" / "for-you").iterdir())
+    assert len(trained) == 1  # the For You model, trained on the population
+    assert (trained[0] / "manifest.json").exists()
 
     again = demo(data_dir, "--creators", "150", "--days", "3")
 
     assert "Simulated population: 150 creators" in again
     assert lake_events(data_dir) == recorded["events"]  # reused, not simulated twice
+    assert sorted((data_dir / "recsys" / "for-you").iterdir()) == trained  # nor trained twice
 
     fresh = demo(data_dir, "--fresh", "--creators", "40", "--days", "2")
 
     assert "Erasing the demo's data" in fresh
     assert simulated_creators(data_dir) == 40
+    retrained = sorted((data_dir / "recsys" / "for-you").iterdir())
+    assert len(retrained) == 1
+    assert retrained != trained
     assert lake_events(data_dir) == json.loads((data_dir / "demo.json").read_text())["events"]

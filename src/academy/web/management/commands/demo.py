@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,6 +46,10 @@ from academy.core.errors import AcademyError
 from academy.core.interrupts import stop_on_first_interrupt
 from academy.events.lake import compact
 from academy.events.rollups import rollup_days
+from academy.recsys.engine.artifact import latest_bundle
+from academy.recsys.model_store import models_root
+from academy.recsys.training import TrainingStopped, recsys_train
+from academy.search.services import search_popularity_refresh
 from academy.simulation.engine.simulator import RunProgress
 from academy.simulation.services import simulation_run
 
@@ -134,6 +139,8 @@ class Command(BaseCommand):
             if compacted.days:
                 rollup_days(events_dir=events_dir, days=compacted.days)
             population = self._simulate(progress, step, options, stop.is_set)
+            if population is not None:
+                self._train(progress, step, events_dir, stop)
             progress.update(step, description="Demo ready", total=1, completed=1)
         if population is None:
             raise CommandError(
@@ -208,8 +215,28 @@ class Command(BaseCommand):
         path.write_text(json.dumps(asdict(population), indent=2), encoding="utf-8")
         return population
 
+    def _train(
+        self, progress: Progress, step: TaskID, events_dir: Path, stop: threading.Event
+    ) -> None:
+        """Popularity from the rollups (the worker refreshes it hourly), then a For You model
+        trained on the simulated population, unless one newer than the population exists."""
+        self._next(progress, step, "Computing popularity from the rollups")
+        search_popularity_refresh(events_dir=events_dir)
+        newest = latest_bundle(models_root())
+        recorded = _population_recorded()
+        if newest is not None and recorded is not None:
+            trained = json.loads((newest / "manifest.json").read_text(encoding="utf-8"))
+            if trained.get("trained_at", "") >= recorded.simulated_at:
+                return
+        self._next(progress, step, "Training the For You model")
+        try:
+            recsys_train(events_dir=events_dir, should_stop=stop)
+        except TrainingStopped:
+            return
+
     def _erase_demo(self, console: Console) -> None:
-        """Start over as on a new machine: the embedded database file and the event store."""
+        """Start over as on a new machine: the embedded database file, the event store and the
+        trained models."""
         database = settings.DATABASES["default"]
         if database["ENGINE"] != "django.db.backends.sqlite3":
             raise CommandError(
@@ -222,6 +249,7 @@ class Command(BaseCommand):
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         shutil.rmtree(Path(settings.ACADEMY_EVENTS_DIR), ignore_errors=True)
+        shutil.rmtree(models_root(), ignore_errors=True)
         _population_path().unlink(missing_ok=True)
 
     def _print_welcome(

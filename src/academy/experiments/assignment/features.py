@@ -38,6 +38,7 @@ from typing import Any, Literal
 from academy.experiments.assignment.conditions import Predicate, compile_condition
 from academy.experiments.assignment.hashing import (
     BucketRange,
+    SeedLanes,
     choose_variation,
     get_bucket_ranges,
     in_namespace,
@@ -226,13 +227,17 @@ class Flags:
     features: Mapping[str, Feature]
     saved_groups: Mapping[str, Any] = field(default_factory=dict)
     _compiled: Mapping[str, _CompiledFeature] = field(init=False, repr=False, compare=False)
+    _seeds: _SeedTable = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        seeds = _SeedTable()
         compiled = {
-            key: _compile_feature(key, feature, self.saved_groups)
+            key: _compile_feature(key, feature, self.saved_groups, seeds)
             for key, feature in self.features.items()
         }
+        seeds.freeze()
         object.__setattr__(self, "_compiled", compiled)
+        object.__setattr__(self, "_seeds", seeds)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Flags:
@@ -276,8 +281,83 @@ def sticky_bucket_key(experiment_key: str, bucket_version: int = 0) -> str:
 # does not depend on the creator (its compiled condition, seeds, bucket ranges, variation keys),
 # which gives the feature's result or None to try the next rule.
 
-# attributes, working sticky assignments (None: off) → the result, or None for the next rule
-_Step = Callable[[dict[str, Any], dict[str, str] | None], FeatureResult | None]
+
+class _SeedTable:
+    """Every version-2 seed a payload hashes with, each given a lane of `SeedLanes`."""
+
+    __slots__ = ("index", "lanes", "singles")
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.lanes = SeedLanes(())
+        self.singles: tuple[Callable[[str], float], ...] = ()
+
+    def hasher(self, seed: str, version: int) -> _Hasher | None:
+        """`hash(seed, value, version)` as a function of the value and the evaluation's hashes;
+        None for a version other than 1 or 2."""
+        if version == 2:
+            lane = self.index.setdefault(seed, len(self.index))
+
+            def version_2(value: str, hashes: _Hashes) -> float:
+                return hashes.version_2(lane, value)
+
+            return version_2
+        single = seeded_hash(seed, version)
+        if single is None:
+            return None
+
+        def other_version(value: str, _hashes: _Hashes) -> float:
+            return single(value)
+
+        return other_version
+
+    def freeze(self) -> None:
+        """Called once every rule has been compiled."""
+        self.lanes = SeedLanes(list(self.index))
+        self.singles = tuple(_version_2(seed) for seed in self.index)
+
+
+def _version_2(seed: str) -> Callable[[str], float]:
+    hasher = seeded_hash(seed, 2)
+    assert hasher is not None
+    return hasher
+
+
+class _Hashes:
+    """The version-2 hashes of one evaluation (one creator), each computed once.
+
+    With `together`, the first pass of a value runs for every seed of the payload at once (most
+    rules of a full evaluation hash the creator's id); otherwise seed by seed (one flag).
+    """
+
+    __slots__ = ("done", "prepared", "table", "together")
+
+    def __init__(self, table: _SeedTable, *, together: bool) -> None:
+        self.table = table
+        self.together = together
+        self.prepared: dict[str, tuple[int, ...]] = {}
+        self.done: dict[tuple[int, str], float] = {}
+
+    def version_2(self, lane: int, value: str) -> float:
+        key = (lane, value)
+        n = self.done.get(key)
+        if n is None:
+            if self.together:
+                prepared = self.prepared.get(value)
+                if prepared is None:
+                    prepared = self.prepared[value] = self.table.lanes.hashes(value)
+                n = SeedLanes.at(prepared, lane)
+            else:
+                n = self.table.singles[lane](value)
+            self.done[key] = n
+        return n
+
+
+# value, the evaluation's hashes → the value's position in [0, 1)
+_Hasher = Callable[[str, _Hashes], float]
+# attributes, working sticky assignments (None: off), hashes → the result, or None for the next
+# rule
+_Step = Callable[[dict[str, Any], dict[str, str] | None, _Hashes], FeatureResult | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,11 +366,13 @@ class _CompiledFeature:
     steps: tuple[_Step, ...]
 
 
-def _compile_feature(key: str, feature: Feature, groups: Mapping[str, Any]) -> _CompiledFeature:
+def _compile_feature(
+    key: str, feature: Feature, groups: Mapping[str, Any], seeds: _SeedTable
+) -> _CompiledFeature:
     steps = tuple(
-        _force_step(key, rule, groups)
+        _force_step(key, rule, groups, seeds)
         if isinstance(rule, ForceRule)
-        else _experiment_step(key, rule, groups)
+        else _experiment_step(key, rule, groups, seeds)
         for rule in feature.rules
     )
     return _CompiledFeature(default_value=feature.default_value, steps=steps)
@@ -315,7 +397,8 @@ def eval_feature(
     """
     working = dict(sticky_assignments) if sticky_assignments is not None else None
     before = dict(working) if working is not None else {}
-    result = _evaluate(key, flags._compiled.get(key), _as_dict(attributes), working)
+    hashes = _Hashes(flags._seeds, together=False)
+    result = _evaluate(key, flags._compiled.get(key), _as_dict(attributes), working, hashes)
     if working is None or working == before:
         return result
     result.new_sticky_assignments = {
@@ -336,11 +419,16 @@ def eval_features(
     working = dict(sticky_assignments) if sticky_assignments is not None else None
     compiled = flags._compiled
     if keys is None:
+        hashes = _Hashes(flags._seeds, together=True)
         results = {
-            key: _evaluate(key, feature, attributes, working) for key, feature in compiled.items()
+            key: _evaluate(key, feature, attributes, working, hashes)
+            for key, feature in compiled.items()
         }
     else:
-        results = {key: _evaluate(key, compiled.get(key), attributes, working) for key in keys}
+        hashes = _Hashes(flags._seeds, together=False)
+        results = {
+            key: _evaluate(key, compiled.get(key), attributes, working, hashes) for key in keys
+        }
     if working is None:
         return FlagsEvaluation(results=results, sticky_assignments=None, new_sticky_assignments={})
     before = sticky_assignments or {}
@@ -359,11 +447,12 @@ def _evaluate(
     feature: _CompiledFeature | None,
     attributes: dict[str, Any],
     sticky: dict[str, str] | None,
+    hashes: _Hashes,
 ) -> FeatureResult:
     if feature is None:
         return FeatureResult(key, None, "unknownFeature")
     for step in feature.steps:
-        result = step(attributes, sticky)
+        result = step(attributes, sticky, hashes)
         if result is not None:
             return result
     return FeatureResult(key, feature.default_value, "defaultValue")
@@ -406,25 +495,27 @@ def _hash_value(attributes: dict[str, Any], attribute: str) -> str:
     return _hash_input(attributes, attribute, None)[1]
 
 
-def _compile_filters(filters: tuple[Filter, ...]) -> Callable[[dict[str, Any]], bool] | None:
+def _compile_filters(
+    filters: tuple[Filter, ...], seeds: _SeedTable
+) -> Callable[[dict[str, Any], _Hashes], bool] | None:
     """Whether a creator passes every filter (its hash falls in one of the filter's ranges)."""
     if not filters:
         return None
     prepared = tuple(
         (
             rule_filter.attribute,
-            seeded_hash(rule_filter.seed, rule_filter.hash_version),
+            seeds.hasher(rule_filter.seed, rule_filter.hash_version),
             rule_filter.ranges,
         )
         for rule_filter in filters
     )
 
-    def passes(attributes: dict[str, Any]) -> bool:
+    def passes(attributes: dict[str, Any], hashes: _Hashes) -> bool:
         for attribute, hasher, ranges in prepared:
             value = _hash_value(attributes, attribute)
             if value == "" or hasher is None:
                 return False
-            n = hasher(value)
+            n = hasher(value, hashes)
             for start, end in ranges:
                 if start <= n < end:
                     break
@@ -435,30 +526,36 @@ def _compile_filters(filters: tuple[Filter, ...]) -> Callable[[dict[str, Any]], 
     return passes
 
 
-def _force_step(key: str, rule: ForceRule, groups: Mapping[str, Any]) -> _Step:
+def _force_step(key: str, rule: ForceRule, groups: Mapping[str, Any], seeds: _SeedTable) -> _Step:
     condition = _compiled_condition(rule.condition, groups)
-    passes_filters = _compile_filters(rule.filters)
-    in_rollout = _compile_rollout(rule, key)
+    passes_filters = _compile_filters(rule.filters, seeds)
+    in_rollout = _compile_rollout(rule, key, seeds)
     value, rule_id = rule.value, rule.id
 
-    def force(attributes: dict[str, Any], sticky: dict[str, str] | None) -> FeatureResult | None:
+    def force(
+        attributes: dict[str, Any], sticky: dict[str, str] | None, hashes: _Hashes
+    ) -> FeatureResult | None:
         if condition is not None and not condition(attributes):
             return None
-        if passes_filters is not None and not passes_filters(attributes):
+        if passes_filters is not None and not passes_filters(attributes, hashes):
             return None
-        if in_rollout is not None and not in_rollout(attributes):
+        if in_rollout is not None and not in_rollout(attributes, hashes):
             return None
         return FeatureResult(key, value, "force", rule_id)
 
     return force
 
 
-def _compile_rollout(rule: ForceRule, feature_key: str) -> Callable[[dict[str, Any]], bool] | None:
+def _compile_rollout(
+    rule: ForceRule, feature_key: str, seeds: _SeedTable
+) -> Callable[[dict[str, Any], _Hashes], bool] | None:
     """Whether a creator is inside the rule's rollout; None when everyone is."""
     if rule.coverage is None and rule.range is None:
         return None
-    hasher = seeded_hash(rule.seed or feature_key, rule.hash_version or 1)
-    if (rule.coverage == 0 and rule.range is None) or hasher is None:
+    if rule.coverage == 0 and rule.range is None:
+        return _nobody
+    hasher = seeds.hasher(rule.seed or feature_key, rule.hash_version or 1)
+    if hasher is None:
         return _nobody
     attribute, fallback = rule.hash_attribute, rule.fallback_attribute
     start: float = -math.inf
@@ -466,34 +563,36 @@ def _compile_rollout(rule: ForceRule, feature_key: str) -> Callable[[dict[str, A
     if rule.range is not None:
         start, end = rule.range
 
-    def in_rollout(attributes: dict[str, Any]) -> bool:
+    def in_rollout(attributes: dict[str, Any], hashes: _Hashes) -> bool:
         value = attributes.get(attribute)
         if type(value) is not str or not value:
             value = _hash_input(attributes, attribute, fallback)[1]
             if value == "":
                 return False
-        return bool(start <= hasher(value) < end)
+        return bool(start <= hasher(value, hashes) < end)
 
     return in_rollout
 
 
-def _nobody(_attributes: dict[str, Any]) -> bool:
+def _nobody(_attributes: dict[str, Any], _hashes: _Hashes) -> bool:
     return False
 
 
-def _experiment_step(key: str, rule: ExperimentRule, groups: Mapping[str, Any]) -> _Step:
-    plan = _ExperimentPlan(rule, key, _compiled_condition(rule.condition, groups))
+def _experiment_step(
+    key: str, rule: ExperimentRule, groups: Mapping[str, Any], seeds: _SeedTable
+) -> _Step:
+    plan = _ExperimentPlan(rule, key, _compiled_condition(rule.condition, groups), seeds)
     condition, passes_filters, rule_id = plan.condition, plan.passes_filters, rule.id
 
     def experiment(
-        attributes: dict[str, Any], sticky: dict[str, str] | None
+        attributes: dict[str, Any], sticky: dict[str, str] | None, hashes: _Hashes
     ) -> FeatureResult | None:
         if condition is not None and not condition(attributes):
             return None
-        if passes_filters is not None and not passes_filters(attributes):
+        if passes_filters is not None and not passes_filters(attributes, hashes):
             return None
         # The targeting just passed; the experiment need not check it again.
-        outcome = plan.run(attributes, sticky, targeted=True)
+        outcome = plan.run(attributes, sticky, hashes, targeted=True)
         if not outcome.in_experiment or outcome.passthrough:
             return None
         return FeatureResult(key, outcome.value, "experiment", rule_id, outcome)
@@ -516,8 +615,12 @@ def run_experiment(
     result's `sticky_assignment`.
     """
     working = dict(sticky_assignments) if sticky_assignments is not None else None
-    plan = _ExperimentPlan(rule, feature_key, _compiled_condition(rule.condition, saved_groups))
-    return plan.run(_as_dict(attributes), working, targeted=False)
+    seeds = _SeedTable()
+    condition = _compiled_condition(rule.condition, saved_groups)
+    plan = _ExperimentPlan(rule, feature_key, condition, seeds)
+    seeds.freeze()
+    hashes = _Hashes(seeds, together=False)
+    return plan.run(_as_dict(attributes), working, hashes, targeted=False)
 
 
 # (variation key, variation name, value, passthrough) for each variation index
@@ -545,12 +648,18 @@ class _ExperimentPlan:
         "variations",
     )
 
-    def __init__(self, rule: ExperimentRule, feature_key: str, condition: Predicate | None):
+    def __init__(
+        self,
+        rule: ExperimentRule,
+        feature_key: str,
+        condition: Predicate | None,
+        seeds: _SeedTable,
+    ):
         experiment_key = rule.key or feature_key
         self.experiment_key = experiment_key
         self.feature_key = feature_key
         self.condition = condition
-        self.passes_filters = _compile_filters(rule.filters)
+        self.passes_filters = _compile_filters(rule.filters, seeds)
         self.namespace = (
             (rule.namespace.id, rule.namespace.start, rule.namespace.end)
             if rule.namespace is not None and not rule.filters
@@ -559,7 +668,7 @@ class _ExperimentPlan:
         self.hash_attribute = rule.hash_attribute
         self.fallback = rule.fallback_attribute
         self.disable_sticky = rule.disable_sticky_bucketing
-        self.hasher = seeded_hash(rule.seed or experiment_key, rule.hash_version or 1)
+        self.hasher = seeds.hasher(rule.seed or experiment_key, rule.hash_version or 1)
         self.variation_count = len(rule.variations)
         self.ranges = rule.ranges or get_bucket_ranges(
             len(rule.variations),
@@ -580,7 +689,12 @@ class _ExperimentPlan:
         self.sticky_variations = sticky_variations
 
     def run(
-        self, attributes: dict[str, Any], sticky: dict[str, str] | None, *, targeted: bool
+        self,
+        attributes: dict[str, Any],
+        sticky: dict[str, str] | None,
+        hashes: _Hashes,
+        *,
+        targeted: bool,
     ) -> ExperimentResult:
         """GrowthBook's experiment steps; `targeted` when the condition and filters just passed."""
         sticky_on = sticky is not None and not self.disable_sticky
@@ -603,7 +717,7 @@ class _ExperimentPlan:
         found = assigned >= 0
         if not found:
             if self.passes_filters is not None:
-                if not targeted and not self.passes_filters(attributes):
+                if not targeted and not self.passes_filters(attributes, hashes):
                     return self.result(attribute, value, -1, None, False)
             elif self.namespace is not None and not in_namespace(value, self.namespace):
                 return self.result(attribute, value, -1, None, False)
@@ -611,7 +725,7 @@ class _ExperimentPlan:
                 return self.result(attribute, value, -1, None, False)
         if self.hasher is None:
             return self.result(attribute, value, -1, None, False)
-        n = self.hasher(value)
+        n = self.hasher(value, hashes)
         if not found:
             assigned = choose_variation(n, self.ranges)
         if blocked:

@@ -7,12 +7,14 @@ host app running one of those SDKs on the same payload puts a creator in the sam
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "SeedLanes",
     "choose_variation",
     "fnv1a32",
     "gb_hash",
@@ -129,6 +131,47 @@ def in_namespace(user_id: str, namespace: Sequence[Any]) -> bool:
     """
     n = hash("__" + namespace[0], user_id, 1)
     return n is not None and bool(namespace[1] <= n < namespace[2])
+
+
+class SeedLanes:
+    """Version-2 hashes of one value under many seeds, the first FNV pass done for all at once.
+
+    `SeedLanes(seeds).hashes(value)` prepares `hash(seeds[i], value, 2)` for every `i`; then
+    `at(prepared, i)` gives it. The first pass (`fnv(seed + value)`) runs on all seeds together,
+    each in a 64-bit lane of one integer: XOR with a code unit and multiplying by the FNV prime
+    never carry from one lane into the next, so each step is three integer operations whatever
+    the number of seeds. The second pass (`fnv(str(first))`) runs for the seeds asked for.
+    """
+
+    __slots__ = ("_count", "_masks", "_ones", "_start", "_struct")
+
+    def __init__(self, seeds: Sequence[str]) -> None:
+        self._count = len(seeds)
+        self._ones = sum(1 << (64 * lane) for lane in range(self._count))
+        self._masks = _MASK * self._ones
+        self._struct = struct.Struct(f"<{self._count}Q")
+        states = self._struct.pack(*(_fnv_prefix(seed) for seed in seeds))
+        self._start = int.from_bytes(states, "little")
+
+    def hashes(self, value: str) -> tuple[int, ...]:
+        """The first pass of `value` under every seed (what `at` reads)."""
+        if value.isascii():
+            units: Sequence[int] = value.encode("ascii")
+        else:
+            data = value.encode("utf-16-le", "surrogatepass")
+            units = struct.unpack(f"<{len(data) // 2}H", data)
+        lanes, ones, masks = self._start, self._ones, self._masks
+        for unit in units:
+            lanes = ((lanes ^ (unit * ones)) * _FNV_PRIME) & masks
+        return self._struct.unpack(lanes.to_bytes(8 * self._count, "little"))
+
+    @staticmethod
+    def at(prepared: tuple[int, ...], lane: int) -> float:
+        """`hash(seeds[lane], value, 2)` from `hashes(value)`."""
+        digits = _FNV_OFFSET
+        for byte in str(prepared[lane]).encode("ascii"):
+            digits = (digits ^ byte) * _FNV_PRIME
+        return ((digits & _MASK) % 10_000) / 10_000
 
 
 def get_equal_weights(num_variations: int) -> list[float]:

@@ -85,6 +85,22 @@ def test_the_payload_we_serve_evaluates_the_same_in_growthbook(
         assert_same_as_growthbook(result, theirs[key])
 
 
+@SETTINGS
+@given(payload=payloads(), attributes=creators())
+def test_one_flag_at_a_time_evaluates_as_growthbook_does(
+    payload: dict[str, Any], attributes: dict[str, Any]
+) -> None:
+    # One flag (or a few, by key) hashes seed by seed instead of all seeds at once.
+    flags = Flags.from_payload(payload)
+    theirs = growthbook_eval(payload, attributes)
+    for key in payload["features"]:
+        assert_same_as_growthbook(eval_feature(key, flags, attributes), theirs[key])
+    first = next(iter(payload["features"]))
+    chosen = eval_features(flags, attributes, keys=[first]).results
+    assert list(chosen) == [first]
+    assert_same_as_growthbook(chosen[first], theirs[first])
+
+
 # ---------------------------------------------------------------------------------------------
 # By example
 

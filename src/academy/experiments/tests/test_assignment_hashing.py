@@ -19,7 +19,7 @@ from academy.experiments.assignment import (
     js_number_to_string,
     padded_version_string,
 )
-from academy.experiments.assignment.hashing import seeded_hash
+from academy.experiments.assignment.hashing import SeedLanes, seeded_hash
 from academy.experiments.tests.strategies import VERSIONS
 
 IDS = st.text(max_size=24) | st.text(alphabet="abcdef0123456789-", max_size=36)
@@ -48,6 +48,15 @@ def test_a_hash_prepared_for_a_seed_is_the_hash(seed: str, value: str, version: 
     expected = growthbook.gbhash(seed, value, version)
     assert (prepared(value) if prepared is not None else None) == expected
     assert hash(seed, value, version) == expected  # long ids too
+
+
+@settings(max_examples=100, deadline=None)
+@given(seeds=st.lists(IDS, max_size=6), value=IDS)
+def test_seeds_hashed_together_give_each_seeds_hash(seeds: list[str], value: str) -> None:
+    lanes = SeedLanes(seeds)
+    prepared = lanes.hashes(value)
+    together = [SeedLanes.at(prepared, lane) for lane in range(len(seeds))]
+    assert together == [growthbook.gbhash(seed, value, 2) for seed in seeds]
 
 
 @settings(max_examples=300, deadline=None)

@@ -13,6 +13,7 @@ BENCHMARKS = (
     "event_compaction",
     "event_rollups",
     "search_latency",
+    "feed_latency",
     "simulation",
     "stats_engine",
     "flag_evaluation",

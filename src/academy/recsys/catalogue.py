@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +69,31 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @cached_property
+    def lessons_by_group(self) -> dict[str, list[CatalogueItem]]:
+        """Each course's lessons (by group, "course:<slug>"), in catalogue order."""
+        found: dict[str, list[CatalogueItem]] = {}
+        for item in self.items:
+            if item.item_kind == "lesson":
+                found.setdefault(item.group, []).append(item)
+        return found
+
+    @cached_property
+    def popularity_order(self) -> npt.NDArray[np.int64]:
+        """Item indices, most popular first (equal popularity: lower index first)."""
+        return np.argsort(-self.popularity, kind="stable").astype(np.int64)
+
+    @cached_property
+    def newest_order(self) -> npt.NDArray[np.int64]:
+        """Item indices, most recently published first (equal: lower index first; unknown
+        publication last)."""
+        return np.argsort(-self.published_days, kind="stable").astype(np.int64)
+
+    def prepare(self) -> None:
+        """Compute the per-catalogue lookups now, so no request pays for them."""
+        for name in ("lessons_by_group", "popularity_order", "newest_order"):
+            getattr(self, name)
 
 
 KINDS = ("course", "video", "article", "quiz", "live", "wiki")
@@ -148,8 +174,18 @@ _cache = _Cache()
 
 
 def catalogue() -> Catalogue:
-    """This process's snapshot of the published catalogue, rebuilt when the index changed."""
-    with _cache.lock:
+    """This process's snapshot of the published catalogue, rebuilt when the index changed.
+
+    Between checks the snapshot is returned without taking the lock; while one thread checks
+    (or rebuilds), the others keep serving the snapshot they have instead of waiting."""
+    current = _cache.catalogue
+    if current is not None and time.monotonic() - _cache.checked < RECHECK_SECONDS:
+        return current
+    if current is None:
+        _cache.lock.acquire()
+    elif not _cache.lock.acquire(blocking=False):
+        return current
+    try:
         now = time.monotonic()
         current = _cache.catalogue
         if current is not None and now - _cache.checked < RECHECK_SECONDS:
@@ -157,9 +193,12 @@ def catalogue() -> Catalogue:
         version = _version()
         if current is None or current.version != version:
             current = _build(version)
+            current.prepare()
             _cache.catalogue = current
         _cache.checked = now
         return current
+    finally:
+        _cache.lock.release()
 
 
 def catalogue_forget() -> None:

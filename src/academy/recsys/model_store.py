@@ -9,6 +9,7 @@ without a restart; a broken version is reported in the log and the previous one 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped]
 from django.conf import settings
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from academy.recsys.catalogue import Catalogue
 from academy.recsys.engine.artifact import latest_bundle, load_bundle
@@ -48,6 +50,17 @@ class Live:
     identity: bool
 
 
+@dataclass(frozen=True)
+class Live:
+    """The model items still in the catalogue: ``mask`` over the model's items, and their
+    catalogue ``positions``; ``identity`` when model and catalogue list the same items in the
+    same order."""
+
+    mask: npt.NDArray[np.bool_]
+    positions: npt.NDArray[np.int64]
+    identity: bool
+
+
 @dataclass(eq=False)
 class ForYouModel:
     version: str
@@ -59,6 +72,7 @@ class ForYouModel:
     item_ids: npt.NDArray[Any]
     item_index: dict[str, int]
     _to_catalogue: tuple[tuple[int, str], npt.NDArray[np.int64]] | None = None
+    _live: tuple[tuple[int, str], Live] | None = None
     _live: tuple[tuple[int, str], Live] | None = None
 
     def catalogue_positions(self, catalogue: Catalogue) -> npt.NDArray[np.int64]:
@@ -89,6 +103,36 @@ class ForYouModel:
             self._live = cached
         return cached[1]
 
+    def live(self, catalogue: Catalogue) -> Live:
+        """Which model items are still published, and where they are in ``catalogue``."""
+        cached = self._live
+        if cached is None or cached[0] != catalogue.version:
+            positions = self.catalogue_positions(catalogue)
+            mask = positions >= 0
+            identity = bool(
+                len(positions) == len(catalogue)
+                and np.array_equal(positions, np.arange(len(positions)))
+            )
+            cached = (
+                catalogue.version,
+                Live(mask=mask, positions=positions[mask], identity=identity),
+            )
+            self._live = cached
+        return cached[1]
+
+    def als_scores(self, history: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        """`ALS.score` for fresh histories, without its per-call costs: the BLAS libraries are
+        found once per process instead of per call (threadpoolctl), and implicit solves the one
+        user on this thread instead of waking a thread pool."""
+        if self.als is None:
+            raise ValueError("this model has no ALS")
+        model = self.als.model
+        weighted = self.als._weighted(history)  # the engine's own weighting
+        with _blas().limit(limits=1, user_api="blas"):  # as ALS.score limits it
+            factors = model.recalculate_user(np.arange(history.shape[0]), weighted)
+            # One row: a BLAS thread pool only adds wake-ups (same result, checked).
+            return np.asarray(factors @ model.item_factors.T, dtype=np.float32)
+
     def history(
         self, creator: str, recent: dict[str, float], *, include_trained: bool = True
     ) -> sp.csr_matrix:
@@ -113,6 +157,12 @@ class ForYouModel:
         return sp.csr_matrix(row)
 
 
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """This process's BLAS libraries (looking them up costs milliseconds; do it once)."""
+    return ThreadpoolController()
+
+
 def load_model(directory: Path) -> ForYouModel:
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
@@ -131,6 +181,15 @@ def load_model(directory: Path) -> ForYouModel:
         als = als_model if isinstance(als_model, ALS) else None
     ranker = ClickModel.load(directory / "ranker") if (directory / "ranker").is_dir() else None
     item_ids = knn_bundle.item_ids
+    if als is not None:
+        # One request scores one creator: implicit's and LightGBM's thread pools only add
+        # wake-up latency (and contend with the server's threads). The items' Gram matrix is
+        # computed now, under the same one-thread BLAS limit as `ALS.score` computes it.
+        als.model.num_threads = 1
+        with _blas().limit(limits=1, user_api="blas"):
+            _gram = als.model.YtY
+    if ranker is not None:
+        ranker.threads = 1
     return ForYouModel(
         version=directory.name,
         manifest=manifest,

@@ -120,31 +120,38 @@ def rerank(
     *,
     limit: int,
     exploration: float,
-    explore_pool: Sequence[int],
+    explore_pool: Sequence[int] | IntArray,
     rng: np.random.Generator,
 ) -> list[Slot]:
     """The page: best first, never two cards in a row from the same course or topic (when
     another card can go there), and each slot given with probability ``exploration`` to a
     uniformly drawn item of ``explore_pool`` (the propensity is logged)."""
-    remaining = list(zip(ranked, scores, strict=True))
-    pool = [index for index in explore_pool if index not in set(ranked[: limit * 2])]
+    groups = catalogue.groups[list(ranked)].tolist()
+    topics = catalogue.topics[list(ranked)].tolist()
+    remaining = list(zip(ranked, scores, groups, topics, strict=True))
+    # The pool keeps its order (a drawn position names the same item as in a list); it can
+    # hold the whole catalogue, so it stays an array and only a drawn item is removed.
+    pool = np.asarray(explore_pool, dtype=np.int64)
+    pool = pool[~np.isin(pool, np.asarray(list(ranked[: limit * 2]), dtype=np.int64))]
     page: list[Slot] = []
-    while len(page) < limit and (remaining or pool):
-        if pool and rng.random() < exploration:
-            index = pool.pop(int(rng.integers(len(pool))))
+    previous: tuple[int, int] | None = None  # the last card's group and topic
+    while len(page) < limit and (remaining or len(pool)):
+        if len(pool) and rng.random() < exploration:
+            drawn = int(rng.integers(len(pool)))
+            index = int(pool[drawn])
+            pool = np.delete(pool, drawn)
             page.append(Slot(index, 0.0, exploration / (len(pool) + 1), explored=True))
+            previous = (int(catalogue.groups[index]), int(catalogue.topics[index]))
             continue
         if not remaining:
             break
-        previous = page[-1].index if page else None
         choice = 0
         if previous is not None:
-            for position, (index, _score) in enumerate(remaining):
-                same_group = catalogue.groups[index] == catalogue.groups[previous]
-                same_topic = catalogue.topics[index] == catalogue.topics[previous]
-                if not (same_group or same_topic):
+            for position, (_index, _score, group, topic) in enumerate(remaining):
+                if not (group == previous[0] or topic == previous[1]):
                     choice = position
                     break
-        index, score = remaining.pop(choice)
+        index, score, group, topic = remaining.pop(choice)
         page.append(Slot(index, float(score), 1.0 - exploration, explored=False))
+        previous = (group, topic)
     return page

@@ -8,7 +8,7 @@ cards with a reason. Everything a creator did in the last minutes (clicks, compl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -150,12 +150,8 @@ def _next_lessons(creator: Creator, completed: set[str], cat: Catalogue) -> dict
         .values_list("course__slug", flat=True)[:6]
     )
     found: dict[str, str] = {}
-    by_course: dict[str, list[CatalogueItem]] = {}
-    for item in cat.items:
-        if item.item_kind == "lesson" and item.group in {f"course:{c}" for c in courses}:
-            by_course.setdefault(item.group, []).append(item)
     for slug in courses:
-        lessons = by_course.get(f"course:{slug}", [])
+        lessons = cat.lessons_by_group.get(f"course:{slug}", [])
         upcoming = next((lesson for lesson in lessons if lesson.item not in completed), None)
         if upcoming is not None:
             found[upcoming.item] = upcoming.text(creator.language)[0].parent_title
@@ -186,12 +182,57 @@ def profile_of(creator: Creator, cat: Catalogue, state: CreatorState) -> Profile
 
 
 def _top(scores: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_], k: int) -> list[int]:
-    masked = np.where(allowed, scores, -np.inf)
-    k = min(k, int(allowed.sum()))
+    """The ``k`` allowed items of highest score, best first (equal scores: lower index first)."""
+    return _top_of(np.flatnonzero(allowed), scores, k)
+
+
+def _top_of(indices: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], k: int) -> list[int]:
+    """The ``k`` of ``indices`` (ascending) with the highest ``scores``, best first (equal
+    scores: lower index first)."""
+    k = min(k, len(indices))
     if k <= 0:
         return []
-    best = np.argpartition(-masked, k - 1)[:k]
-    return [int(i) for i in best[np.argsort(-masked[best], kind="stable")]]
+    values = scores[indices]
+    if k < len(indices):
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        above = values > kth
+        ties = np.flatnonzero(values == kth)[: k - int(above.sum())]
+        keep = np.flatnonzero(above)
+        keep = np.sort(np.concatenate((keep, ties)))
+        indices, values = indices[keep], values[keep]
+    order = np.lexsort((indices, -values))
+    return [int(i) for i in indices[order]]
+
+
+def _first_allowed(
+    order: npt.NDArray[np.int64],
+    k: int,
+    keep: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.bool_]],
+) -> list[int]:
+    """The first ``k`` items of ``order`` that ``keep`` accepts, reading only as far as needed
+    (``keep`` gets a block of item indices and answers a mask)."""
+    picked: list[int] = []
+    start, chunk = 0, max(4 * k, 256)
+    while len(picked) < k and start < len(order):
+        block = order[start : start + chunk]
+        picked.extend(int(i) for i in block[keep(block)][: k - len(picked)])
+        start, chunk = start + chunk, chunk * 4
+    return picked
+
+
+def _freshest(cat: Catalogue, allowed: npt.NDArray[np.bool_], today: float, k: int) -> list[int]:
+    """The ``k`` allowed items published in the last FRESH_DAYS, newest first."""
+    order = cat.newest_order
+    picked: list[int] = []
+    start, chunk = 0, max(4 * k, 256)
+    while len(picked) < k and start < len(order):
+        block = order[start : start + chunk]
+        fresh = np.nan_to_num(today - cat.published_days[block], nan=1e9) <= FRESH_DAYS
+        picked.extend(int(i) for i in block[fresh & allowed[block]][: k - len(picked)])
+        if not fresh.all():  # newest first: everything after this block is older
+            break
+        start, chunk = start + chunk, chunk * 4
+    return picked
 
 
 def cf_scores(
@@ -207,14 +248,19 @@ def cf_scores(
     history = model.history(creator.external_id, state.recent, include_trained=not forget)
     if history.nnz == 0:
         return knn, als
-    positions = model.catalogue_positions(cat)
-    live = positions >= 0
+    live = model.live(cat)
     raw_knn = model.knn.score(np.array([0]), history=history)[0]
     top = float(raw_knn.max()) or 1.0
-    knn[positions[live]] = raw_knn[live] / top
+    if live.identity:
+        knn[:] = raw_knn / top
+    else:
+        knn[live.positions] = raw_knn[live.mask] / top
     if model.als is not None:
-        raw_als = model.als.score(np.array([0]), history=history)[0]
-        als[positions[live]] = np.clip(raw_als[live], 0, None)
+        raw_als = model.als_scores(history)[0]
+        if live.identity:
+            als[:] = np.clip(raw_als, 0, None)
+        else:
+            als[live.positions] = np.clip(raw_als[live.mask], 0, None)
     return knn, als
 
 
@@ -271,14 +317,22 @@ def rank_for(
     editorial = _published_editorial()
     add((cat.index[item] for item in editorial if item in cat.index), "editorial")
     if state.personalised:
-        add(_top(knn, allowed & (knn > 0), SOURCE_SIZE), "because_you")
+        similar = np.flatnonzero(knn)  # the few items near the creator's history
+        similar = similar[allowed[similar] & (knn[similar] > 0)]
+        add(_top_of(similar, knn, SOURCE_SIZE), "because_you")
         add(_top(als, allowed & (als > 0), SOURCE_SIZE), "similar_creators")
-        relevant = np.isin(cat.topics, list(profile.goal_topics | profile.niche_topics))
-        add(_top(cat.popularity, allowed & relevant, SOURCE_SIZE), "your_goals")
+        relevant = np.array(sorted(profile.goal_topics | profile.niche_topics), dtype=np.int32)
+        add(
+            _first_allowed(
+                cat.popularity_order,
+                SOURCE_SIZE,
+                lambda block: allowed[block] & np.isin(cat.topics[block], relevant),
+            ),
+            "your_goals",
+        )
     today = clock.now().timestamp() / 86400
-    fresh = np.nan_to_num(today - cat.published_days, nan=1e9) <= FRESH_DAYS
-    add(_top(-np.nan_to_num(today - cat.published_days, nan=1e9), allowed & fresh, 50), "fresh")
-    add(_top(cat.popularity, allowed, SOURCE_SIZE), "trending")
+    add(_freshest(cat, allowed, today, 50), "fresh")
+    add(_first_allowed(cat.popularity_order, SOURCE_SIZE, lambda block: allowed[block]), "trending")
     candidates = np.array(sorted(sources), dtype=np.int64)
     signals = Signals(
         item_knn=knn[candidates],
@@ -301,13 +355,13 @@ def rank_for(
         scores = heuristic_scores(features)
     order = np.argsort(-scores, kind="stable")
     rng = np.random.default_rng(seed)
-    pool = [int(i) for i in np.flatnonzero(allowed)] if explore and state.personalised else []
+    pool = np.flatnonzero(allowed) if explore and state.personalised else np.zeros(0, np.int64)
     slots = rerank(
         cat,
-        [int(candidates[i]) for i in order],
-        [float(scores[i]) for i in order],
+        candidates[order].tolist(),
+        scores[order].tolist(),
         limit=limit,
-        exploration=EXPLORATION if pool else 0.0,
+        exploration=EXPLORATION if len(pool) else 0.0,
         explore_pool=pool,
         rng=rng,
     )
@@ -321,27 +375,44 @@ def rank_for(
     )
 
 
-def _because_title(
-    model: ForYouModel | None, cat: Catalogue, index: int, state: CreatorState, language: str
-) -> str:
-    """The item of the creator's history most similar to ``index``, by title."""
-    if model is None:
-        return ""
-    target = model.item_index.get(cat.items[index].item)
-    if target is None:
-        return ""
-    best, best_similarity = "", 0.0
-    similarity = model.knn.item_similarity
-    for item in state.recent:
-        source = model.item_index.get(item)
-        if source is None or item not in cat.index:
-            continue
-        value = float(similarity[source, target])
-        if value > best_similarity:
-            best, best_similarity = item, value
-    if not best:
-        return ""
-    return cat.items[cat.index[best]].text(language)[0].title
+def _because_titles(
+    model: ForYouModel | None,
+    cat: Catalogue,
+    indices: Sequence[int],
+    state: CreatorState,
+    language: str,
+) -> dict[int, str]:
+    """For each of ``indices``, the title of the item of the creator's recent history most
+    similar to it (the first of equals; none without a positive similarity)."""
+    if model is None or not indices:
+        return {}
+    history = [
+        (item, model.item_index[item])
+        for item in state.recent
+        if item in model.item_index and item in cat.index
+    ]
+    targets = [(index, model.item_index.get(cat.items[index].item)) for index in indices]
+    known = [(index, column) for index, column in targets if column is not None]
+    if not history or not known:
+        return {}
+    # One read of the similarity matrix: history items x these cards.
+    block = (
+        model.knn.item_similarity[[row for _item, row in history]][
+            :, [column for _index, column in known]
+        ]
+        .toarray()
+        .astype(np.float64)
+    )
+    titles: dict[int, str] = {}
+    for position, (index, _column) in enumerate(known):
+        best, best_similarity = "", 0.0
+        for row, (item, _source) in enumerate(history):
+            value = float(block[row, position])
+            if value > best_similarity:
+                best, best_similarity = item, value
+        if best:
+            titles[index] = cat.items[cat.index[best]].text(language)[0].title
+    return titles
 
 
 def reason_for(code: str, item: CatalogueItem, *, course_title: str = "", because: str = "") -> str:
@@ -377,6 +448,13 @@ def cards_for(
         creator, limit=limit, exclude=exclude, seed=seed, only=only, explore=explore
     )
     model = current_model() if state.personalised else None
+    because = _because_titles(
+        model,
+        cat,
+        [s.index for s in ranked.slots if ranked.sources.get(s.index) == "because_you"],
+        state,
+        creator.language,
+    )
     cards = []
     for position, slot in enumerate(ranked.slots):
         item = cat.items[slot.index]
@@ -386,9 +464,7 @@ def cards_for(
             code,
             item,
             course_title=state.next_lessons.get(item.item, text.parent_title),
-            because=_because_title(model, cat, slot.index, state, creator.language)
-            if code == "because_you"
-            else "",
+            because=because.get(slot.index, "") if code == "because_you" else "",
         )
         cards.append(
             FeedCard(

@@ -64,6 +64,9 @@ class Catalogue:
     kinds: npt.NDArray[np.int8]  # index into KINDS
     published_days: npt.NDArray[np.float64]  # days since the epoch (NaN: unknown)
     popularity: npt.NDArray[np.float64]  # search's 28-day popularity score, 0..1
+    # 28-day click-through relative to the catalogue's (1.0 = average), smoothed towards 1.0
+    # by CTR_PRIOR_IMPRESSIONS: an item's quality, which raw clicks confound with exposure.
+    ctr_lift: npt.NDArray[np.float64]
     languages: dict[str, npt.NDArray[np.bool_]]  # language -> items readable in it
     version: tuple[int, str]
 
@@ -111,7 +114,13 @@ def _build(version: tuple[int, str]) -> Catalogue:
     by_item: dict[str, list[SearchDocument]] = {}
     for document in SearchDocument.objects.defer("body").order_by("item", "-is_original"):
         by_item.setdefault(document.item, []).append(document)
-    popularity = dict(ItemPopularity.objects.values_list("item", "score"))
+    counts = {
+        item: (score, clicks, impressions)
+        for item, score, clicks, impressions in ItemPopularity.objects.values_list(
+            "item", "score", "clicks", "impressions"
+        )
+    }
+    popularity = {item: score for item, (score, _c, _i) in counts.items()}
     items: list[CatalogueItem] = []
     for key in sorted(by_item):
         documents = by_item[key]
@@ -155,12 +164,26 @@ def _build(version: tuple[int, str]) -> Catalogue:
             [i.published_at.timestamp() / 86400 if i.published_at else np.nan for i in items]
         ),
         popularity=np.array([float(popularity.get(i.item, 0.0)) for i in items]),
+        ctr_lift=_ctr_lift([counts.get(i.item, (0.0, 0, 0)) for i in items]),
         languages={
             language: np.array([language in i.texts for i in items], dtype=np.bool_)
             for language in languages
         },
         version=version,
     )
+
+
+CTR_PRIOR_IMPRESSIONS = 100
+
+
+def _ctr_lift(counts: list[tuple[float, int, int]]) -> npt.NDArray[np.float64]:
+    clicks = np.array([c for _s, c, _i in counts], dtype=np.float64)
+    shown = np.array([i for _s, _c, i in counts], dtype=np.float64)
+    overall = clicks.sum() / shown.sum() if shown.sum() else 0.0
+    if overall == 0.0:
+        return np.ones(len(counts))
+    smoothed = (clicks + CTR_PRIOR_IMPRESSIONS * overall) / (shown + CTR_PRIOR_IMPRESSIONS)
+    return np.asarray(smoothed / overall, dtype=np.float64)
 
 
 class _Cache:

@@ -23,6 +23,7 @@ FEATURES = (
     "item_knn",  # similarity to what the creator clicked and completed (real time included)
     "als",  # matrix-factorisation affinity
     "popularity",  # 28-day clicks, log-scaled 0..1
+    "item_ctr",  # 28-day click-through relative to the catalogue's, smoothed (1 = average)
     "age_days",  # log1p(days since published)
     "level_gap",  # |item level - creator level| (0 when either is unknown)
     "goal_topic",  # 1 if the topic serves one of the creator's goals
@@ -37,6 +38,7 @@ HEURISTIC_WEIGHTS = {
     "item_knn": 2.0,
     "als": 1.0,
     "popularity": 1.0,
+    "item_ctr": 1.0,
     "age_days": -0.1,
     "level_gap": -0.4,
     "goal_topic": 0.8,
@@ -87,6 +89,7 @@ def feature_matrix(
         signals.item_knn,
         signals.als,
         catalogue.popularity[candidates],
+        catalogue.ctr_lift[candidates],
         np.log1p(np.clip(np.nan_to_num(age, nan=365.0), 0, None)),
         np.abs(levels - profile.level) if profile.level else np.zeros(n),
         np.isin(topics, list(profile.goal_topics)).astype(np.float64),

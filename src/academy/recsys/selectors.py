@@ -349,8 +349,6 @@ def rank_for(
         )
     elif model is not None and model.ranker is not None and len(candidates):
         scores = model.ranker.predict(features)
-        # The next lesson of a course in progress is the one card that is always first.
-        scores = scores + 1e3 * signals.next_lesson
     else:
         scores = heuristic_scores(features)
     order = np.argsort(-scores, kind="stable")

@@ -49,6 +49,7 @@ MONOTONE = {
     "item_knn": 1,
     "als": 1,
     "popularity": 1,
+    "item_ctr": 1,
     "topic_affinity": 1,
     "goal_topic": 1,
     "niche_topic": 1,

@@ -10,12 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 from rich.table import Table
 
 from academy.recsys.engine.data import Interactions
 from academy.recsys.engine.errors import CatalogueTooLarge
-from academy.recsys.engine.metrics import TopKMetrics, top_k_metrics
+from academy.recsys.engine.metrics import TopKMetrics
 from academy.recsys.engine.models import Recommender
 from academy.recsys.engine.models.hybrid import Hybrid
 from academy.recsys.engine.split import MIN_INTERACTIONS, TEST_FRACTION, Split, temporal_split
@@ -25,6 +24,7 @@ from academy.recsys.engine.tuning import (
     GridSize,
     Interrupted,
     Trial,
+    measure,
     tune_baseline,
     tune_hybrid,
     validation_split,
@@ -169,7 +169,7 @@ def evaluate(
         fitted[name] = model
         reports.append(
             ModelReport(
-                name, model.params(), list(tuned.trials), _measure(model, split, ks), seconds
+                name, model.params(), list(tuned.trials), measure(model, split, ks), seconds
             )
         )
     sources = [fitted[name].clone() for name in CANDIDATE_SOURCES if name in fitted]
@@ -190,7 +190,7 @@ def evaluate(
     reports.insert(
         0,
         ModelReport(
-            OURS, hybrid.params(), list(tuned_hybrid.trials), _measure(hybrid, split, ks), seconds
+            OURS, hybrid.params(), list(tuned_hybrid.trials), measure(hybrid, split, ks), seconds
         ),
     )
     return EvaluationReport(
@@ -211,16 +211,6 @@ def _fit(model: Recommender, split: Split) -> tuple[Recommender, float]:
     started = time.perf_counter()
     model.fit(split.train)
     return model, time.perf_counter() - started
-
-
-def _measure(model: Recommender, split: Split, ks: Sequence[int]) -> list[TopKMetrics]:
-    users = np.unique(split.test.users)
-    truth = split.test.to_csr(binary=True)
-    relevant = [set(truth[user].indices.tolist()) for user in users]
-    recommended = model.recommend_many(users, max(ks))
-    return [
-        top_k_metrics(recommended, relevant, k=k, catalogue_size=split.catalogue_size) for k in ks
-    ]
 
 
 def report_table(report: EvaluationReport) -> Table:

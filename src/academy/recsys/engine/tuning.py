@@ -18,7 +18,7 @@ import numpy as np
 
 from academy.recsys.engine.data import Interactions
 from academy.recsys.engine.errors import RecsysError
-from academy.recsys.engine.metrics import top_k_metrics
+from academy.recsys.engine.metrics import TopKMetrics, top_k_metrics
 from academy.recsys.engine.models import ALS, EASE, ItemKNN, Popularity, Recommender
 from academy.recsys.engine.models.hybrid import Hybrid, HybridParams, Queries, ranker_threads
 from academy.recsys.engine.ranker import LambdaRanker, RankerParams
@@ -107,14 +107,20 @@ def validation_split(train: Interactions) -> Split:
     return temporal_split(train, short_users="train")
 
 
+def measure(model: Recommender, split: Split, ks: Sequence[int]) -> list[TopKMetrics]:
+    """Metrics at each K of a model fitted on ``split.train``, over the users with test items."""
+    users = np.unique(split.test.users)
+    truth = split.test.to_csr(binary=True)
+    relevant = [set(truth[user].indices.tolist()) for user in users]
+    recommended = model.recommend_many(users, max(ks))
+    return [
+        top_k_metrics(recommended, relevant, k=k, catalogue_size=split.catalogue_size) for k in ks
+    ]
+
+
 def validation_ndcg(model: Recommender, validation: Split, *, k: int) -> float:
     """NDCG@k of ``model`` fitted on the validation split's training part."""
-    model.fit(validation.train)
-    users = np.unique(validation.test.users)
-    truth = validation.test.to_csr(binary=True)
-    relevant = [set(truth[user].indices.tolist()) for user in users]
-    recommended = model.recommend_many(users, k)
-    return top_k_metrics(recommended, relevant, k=k, catalogue_size=validation.catalogue_size).ndcg
+    return measure(model.fit(validation.train), validation, [k])[0].ndcg
 
 
 def tune_baseline(

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 import numpy as np
@@ -362,14 +362,3 @@ def _rank_in(
     found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
     hit = keys[found] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
     return np.where(hit, positions[found] if len(keys) else 0, missing).astype(np.float64)
-
-
-def hybrid_grid(base: HybridParams) -> list[HybridParams]:
-    """The few knobs tuned for the hybrid: candidate depth and the ranker's capacity."""
-    return [
-        replace(
-            base, candidates=candidates, ranker=replace(base.ranker, trees=trees, leaves=leaves)
-        )
-        for candidates in (50, 100)
-        for trees, leaves in ((100, 15), (300, 31))
-    ]

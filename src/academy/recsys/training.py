@@ -57,6 +57,7 @@ MONOTONE = {
     "translated": 1,
 }
 HOLDOUT_DAYS = 7
+COMPLETION_WEIGHT = 6.0
 MIN_REQUESTS = 200  # labelled requests (with a click) needed to learn a ranker
 MAX_REQUESTS = 50_000
 KEEP_VERSIONS = 3
@@ -301,7 +302,11 @@ def recsys_train(
         )
         if requests >= MIN_REQUESTS:
             checkpoint("ranker", 0.55)
-            ranker = ClickModel(FEATURES, monotone=MONOTONE, seed=seed).fit(features, labels)
+            # The objective: clicks, with a completion counting COMPLETION_WEIGHT clicks.
+            weights = np.where(labels >= 2, COMPLETION_WEIGHT, 1.0)
+            ranker = ClickModel(FEATURES, monotone=MONOTONE, seed=seed).fit(
+                features, labels, weights=weights
+            )
             importance = ranker.importance()
     checkpoint("candidate models (all interactions)", 0.7)
     knn, als = _fit_candidates(interactions, seed)

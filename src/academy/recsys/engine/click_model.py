@@ -73,7 +73,14 @@ class ClickModel:
             "verbosity": -1,
         }
 
-    def fit(self, features: NDArray[np.floating[Any]], labels: NDArray[np.number[Any]]) -> Self:
+    def fit(
+        self,
+        features: NDArray[np.floating[Any]],
+        labels: NDArray[np.number[Any]],
+        *,
+        weights: NDArray[np.floating[Any]] | None = None,
+    ) -> Self:
+        """Learn P(label > 0); ``weights`` (one per row) count some rows more than others."""
         if features.shape[1] != len(self.feature_names):
             raise ValueError(
                 f"{features.shape[1]} feature columns for {len(self.feature_names)} names"
@@ -82,7 +89,11 @@ class ClickModel:
         if not positive.any() or positive.all():
             raise NotEnoughData("a click model needs both clicked and unclicked rows")
         dataset = lgb.Dataset(
-            features, label=positive, feature_name=self.feature_names, params={"verbosity": -1}
+            features,
+            label=positive,
+            weight=weights,
+            feature_name=self.feature_names,
+            params={"verbosity": -1},
         )
         self._booster = lgb.train(
             self._lightgbm_params(), dataset, num_boost_round=self.params.trees

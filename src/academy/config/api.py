@@ -13,6 +13,7 @@ from academy.core.api_errors import register_problem_handlers
 from academy.core.auth import API_AUTH
 from academy.core.problems import PROBLEM_CONTENT_TYPE
 from academy.events.api import router as events_router
+from academy.experiments.api import router as experiments_router
 from academy.learning.api import router as learning_router
 from academy.recsys.api import router as recsys_router
 from academy.search.api import router as search_router
@@ -63,3 +64,4 @@ api.add_router("/", learning_router)
 api.add_router("/", events_router)
 api.add_router("/", search_router)
 api.add_router("/", recsys_router)
+api.add_router("/", experiments_router)

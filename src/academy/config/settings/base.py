@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "academy.simulation",
     "academy.search",
     "academy.recsys",
+    "academy.experiments",
     "academy.web",
 ]
 

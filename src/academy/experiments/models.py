@@ -1,0 +1,157 @@
+"""Flags and experiments as staff edit them, and what the Academy remembers per creator.
+
+- `Flag`: a feature flag with a typed default value, a kill switch (`enabled`) and its own
+  rules (targeting overrides and percentage rollouts, GrowthBook force rules, in order).
+- `Experiment`: variations with weights on a flag, coverage, a namespace slice, a holdout, and
+  its lifecycle (draft → running → stopped → shipped). A restart bumps `bucket_version`.
+- `ScheduledChange`: a change to a flag or an experiment that takes effect at a given time.
+- `Assignment`: a creator's variation in an experiment: the sticky store and the exposure record.
+- `PayloadVersion`: one row whose token changes with every write, so each process knows when
+  its cached payload is stale.
+
+The rules live in `services.py`; the payload GrowthBook SDKs read is built in `selectors.py`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from academy.accounts.models import Creator
+
+
+class ValueType(models.TextChoices):
+    BOOLEAN = "boolean", _("On / off")
+    STRING = "string", _("Text")
+    NUMBER = "number", _("Number")
+    JSON = "json", _("JSON")
+
+
+class ExperimentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RUNNING = "running", _("Running")
+    STOPPED = "stopped", _("Stopped")
+    SHIPPED = "shipped", _("Shipped")
+
+
+class Flag(models.Model):
+    key = models.SlugField(max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    value_type = models.CharField(max_length=8, choices=ValueType.choices)
+    default_value = models.JSONField(null=True)
+    # The kill switch: a disabled flag serves its default value to everyone, with no rules.
+    enabled = models.BooleanField(default=True)
+    # GrowthBook force rules (targeting and rollouts) in the order they are tried.
+    rules = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Experiment(models.Model):
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    hypothesis = models.TextField(blank=True)
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="experiments")
+    status = models.CharField(
+        max_length=8, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT
+    )
+    # [{"key": ..., "name": ..., "value": ...}, ...]; values are of the flag's type.
+    variations = models.JSONField(default=list)
+    weights = models.JSONField(default=list)
+    coverage = models.FloatField(default=1.0)
+    namespace = models.CharField(max_length=64, blank=True)
+    namespace_start = models.FloatField(default=0.0)
+    namespace_end = models.FloatField(default=1.0)
+    hash_attribute = models.CharField(max_length=64, default="id")
+    seed = models.CharField(max_length=128)
+    hash_version = models.PositiveSmallIntegerField(default=2)
+    bucket_version = models.PositiveIntegerField(default=0)
+    condition = models.JSONField(default=dict, blank=True)
+    # GrowthBook filters ({"seed", "ranges", "attribute", "hashVersion"}) that keep a holdout out.
+    holdout = models.JSONField(default=list, blank=True)
+    primary_metrics = models.JSONField(default=list, blank=True)
+    guardrail_metrics = models.JSONField(default=list, blank=True)
+    shipped_variation = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key"]
+        indexes = [models.Index(fields=["status", "namespace"], name="experiments_status_ns")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def variation_keys(self) -> list[str]:
+        return [str(variation["key"]) for variation in self.variations]
+
+
+class ScheduledChange(models.Model):
+    flag = models.ForeignKey(
+        Flag, on_delete=models.CASCADE, null=True, blank=True, related_name="scheduled_changes"
+    )
+    experiment = models.ForeignKey(
+        Experiment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scheduled_changes",
+    )
+    at = models.DateTimeField()
+    # A flag: some of {"enabled", "default_value", "rules"}; an experiment: {"action": "start"}
+    # or {"action": "stop"}.
+    change = models.JSONField()
+    created_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # Why the change could not be applied when its time came (empty if it was).
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["applied_at", "at"], name="experiments_change_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(flag__isnull=False, experiment__isnull=True)
+                | models.Q(flag__isnull=True, experiment__isnull=False),
+                name="experiments_change_flag_or_experiment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag or self.experiment} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Assignment(models.Model):
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="assignments")
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="assignments")
+    variation = models.CharField(max_length=64)
+    bucket_version = models.PositiveIntegerField()
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "experiment"], name="experiments_assign_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} in {self.experiment_id}: {self.variation}"
+
+
+class PayloadVersion(models.Model):
+    """A single row; `token` changes with every write to flags, experiments or schedules."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

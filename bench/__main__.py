@@ -18,6 +18,7 @@ BENCHMARKS = (
     "stats_engine",
     "flag_evaluation",
     "recsys_training",
+    "recsys_simulation",
     "demo_boot",
 )
 

@@ -4,9 +4,12 @@ reload of a new version, real-time history, and an interrupted training writing 
 from __future__ import annotations
 
 import threading
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from academy.accounts.models import Creator
 from academy.catalog.content_pack import load_pack
@@ -85,3 +88,18 @@ def test_an_empty_lake_is_refused(events_dir: Path) -> None:
     content_pack_load(pack=load_pack())
     with pytest.raises(ValueError, match="no clicks"):
         recsys_train(events_dir=events_dir)
+
+
+def test_the_train_command_reports_the_new_version(simulated_lake: Path) -> None:
+    out = StringIO()
+    call_command("recsys", "train", stdout=out)
+    versions = list(models_root().iterdir())
+    assert len(versions) == 1
+    assert f"For You model {versions[0].name}" in out.getvalue()
+    assert "click model: trained on" in out.getvalue()
+
+
+def test_the_train_command_on_an_empty_lake_says_why(events_dir: Path) -> None:
+    content_pack_load(pack=load_pack())
+    with pytest.raises(CommandError, match="no clicks"):
+        call_command("recsys", "train", stdout=StringIO())

@@ -1,7 +1,8 @@
-"""`academy recsys evaluate`: our recommender against the baselines, offline.
+"""`academy recsys`: the For You recommender's tooling.
 
-The subcommands live side by side; `train` (the production model) is added next to
-`evaluate` in ``add_arguments`` and ``handle``.
+academy recsys train                 a new For You model from the lake (serving picks it up)
+academy recsys evaluate PATH --format movielens|csv|lake   ours against the baselines
+academy recsys compare               the feed against popularity in the simulator
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from academy.core.errors import AcademyError
 from academy.core.interrupts import stop_on_first_interrupt
 from academy.recsys.engine.evaluate import report_table
 from academy.recsys.engine.tuning import Interrupted
 from academy.recsys.evaluation import FORMATS, recsys_evaluate
+from academy.recsys.simulation import feed_ctr, recsys_simulated_comparison
+from academy.recsys.training import TrainingStopped, recsys_train
 
 
 class Command(BaseCommand):
-    help = "Recommender tooling: measure our model against standard baselines offline."
+    help = "For You: train the model, evaluate it offline, compare it in the simulator."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -53,10 +57,106 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--json", action="store_true", help="Print JSON.")
 
+        train = actions.add_parser(
+            "train",
+            help="Train a new For You model version from the events lake (docs/RECSYS.md); "
+            "serving processes pick it up without a restart.",
+        )
+        train.add_argument("--seed", type=int, default=0)
+        compare = actions.add_parser(
+            "compare",
+            help="Simulate creators under popularity, train on them, then compare the feed "
+            "with popularity on the same world (scratch event stores; creators are reused).",
+        )
+        compare.add_argument("--creators", type=int, default=1500)
+        compare.add_argument("--warmup-days", type=int, default=21)
+        compare.add_argument("--days", type=int, default=4)
+        compare.add_argument("--seed", type=int, default=5)
+
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=cast(IO[str], self.stdout))
         if options["action"] == "evaluate":
             self._evaluate(console, options)
+        elif options["action"] == "train":
+            self._train(console, options)
+        elif options["action"] == "compare":
+            self._compare(console, options)
+
+    def _train(self, console: Console, options: dict[str, Any]) -> None:
+        with (
+            stop_on_first_interrupt() as stop,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            ) as progress,
+        ):
+            task = progress.add_task(_("Reading the interactions"), total=1.0)
+            try:
+                report = recsys_train(
+                    events_dir=Path(settings.ACADEMY_EVENTS_DIR),
+                    seed=options["seed"],
+                    progress=lambda step, share: progress.update(
+                        task, description=step, completed=share
+                    ),
+                    should_stop=stop,
+                )
+            except TrainingStopped:
+                raise CommandError(_("Stopped: nothing was written.")) from None
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+        console.print(
+            _(
+                "For You model %(version)s: %(interactions)s interactions of %(creators)s "
+                "creators with %(items)s items; click model: %(ranker)s."
+            )
+            % {
+                "version": report.version,
+                "interactions": f"{report.interactions:,}",
+                "creators": f"{report.creators:,}",
+                "items": f"{report.items:,}",
+                "ranker": (
+                    _("trained on %(n)s requests") % {"n": f"{report.requests:,}"}
+                    if report.ranker
+                    else _("not enough logged requests yet, the heuristic serves")
+                ),
+            }
+        )
+
+    def _compare(self, console: Console, options: dict[str, Any]) -> None:
+        try:
+            result = recsys_simulated_comparison(
+                creators=options["creators"],
+                warmup_days=options["warmup_days"],
+                days=options["days"],
+                seed=options["seed"],
+                events_dir=Path(settings.ACADEMY_EVENTS_DIR),
+                step=lambda message: console.print(f"… {message}"),
+            )
+        except AcademyError as error:
+            raise CommandError(error.detail) from error
+        table = Table(title=_("The feed against popularity in the simulator"))
+        for column in (_("metric"), _("popularity"), _("For You")):
+            table.add_column(column)
+        pairs = (
+            (_("feed click-through"), feed_ctr(result.popularity), feed_ctr(result.for_you)),
+            (
+                _("lesson completions"),
+                result.popularity.lesson_completions,
+                result.for_you.lesson_completions,
+            ),
+            (
+                _("next-day return rate"),
+                result.popularity.next_day_return_rate,
+                result.for_you.next_day_return_rate,
+            ),
+        )
+        for label, baseline, ours in pairs:
+            shape = "{:,}" if isinstance(baseline, int) else "{:.4f}"
+            table.add_row(label, shape.format(baseline), shape.format(ours))
+        console.print(table)
 
     def _evaluate(self, console: Console, options: dict[str, Any]) -> None:
         path: Path | None = options["path"]

@@ -1,0 +1,19 @@
+"""Console pages for flags and experiments, under /console/ (views in views.py)."""
+
+from django.urls import path
+
+from academy.experiments import views
+
+app_name = "experiments"
+
+urlpatterns = [
+    path("flags/", views.index, name="index"),
+    path("flags/new/", views.flag_new, name="flag_new"),
+    path("flags/<slug:key>/", views.flag_detail, name="flag"),
+    path("flags/<slug:key>/kill-switch/", views.flag_kill_switch, name="flag_kill_switch"),
+    path("flags/<slug:key>/schedule/", views.flag_schedule, name="flag_schedule"),
+    path("experiments/new/", views.experiment_new, name="experiment_new"),
+    path("experiments/<slug:key>/", views.experiment_detail, name="experiment"),
+    path("experiments/<slug:key>/action/", views.experiment_action, name="experiment_action"),
+    path("experiments/<slug:key>/schedule/", views.experiment_schedule, name="experiment_schedule"),
+]

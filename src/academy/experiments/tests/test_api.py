@@ -223,3 +223,17 @@ def test_the_payload_evaluates_in_the_growthbook_sdk_as_the_api_answers(
                 assert flag["experiment"] == theirs.experiment.key
                 assert assigned[theirs.experiment.key] == theirs.experimentResult.key
     assert in_experiments > 10  # the comparison covered assignments, not only defaults
+
+
+def test_reading_flags_costs_the_same_queries_however_many_flags(
+    reader: Client, committed: Committed, django_assert_max_num_queries: Any
+) -> None:
+    for index in range(8):
+        flag = make_flag(f"flag-{index}")
+        experiment_start(experiment=make_experiment(f"experiment-{index}", flag=flag))
+    make_creators(1)
+    flags_of(reader, "c0", committed)  # assigns (8 rows, 8 events) and warms the payload cache
+    with django_assert_max_num_queries(6):
+        body = flags_of(reader, "c0", committed)
+    assert len(body["experiments"]) == 8
+    assert not any(item["new"] for item in body["experiments"])

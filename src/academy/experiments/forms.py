@@ -178,7 +178,7 @@ class ExperimentForm(ServiceErrorsMixin):
         initial="[]",
         help_text=_(
             'GrowthBook filters keeping a holdout out: [{"seed": "holdout", "ranges": '
-            "[[0.05, 1]]}] leaves 5% of creators out of it."
+            "[[0.05, 1]]}] leaves one creator in twenty out of it."
         ),
     )
     primary_metrics = forms.CharField(

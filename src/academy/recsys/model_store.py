@@ -50,17 +50,6 @@ class Live:
     identity: bool
 
 
-@dataclass(frozen=True)
-class Live:
-    """The model items still in the catalogue: ``mask`` over the model's items, and their
-    catalogue ``positions``; ``identity`` when model and catalogue list the same items in the
-    same order."""
-
-    mask: npt.NDArray[np.bool_]
-    positions: npt.NDArray[np.int64]
-    identity: bool
-
-
 @dataclass(eq=False)
 class ForYouModel:
     version: str
@@ -73,7 +62,6 @@ class ForYouModel:
     item_index: dict[str, int]
     _to_catalogue: tuple[tuple[int, str], npt.NDArray[np.int64]] | None = None
     _live: tuple[tuple[int, str], Live] | None = None
-    _live: tuple[tuple[int, str], Live] | None = None
 
     def catalogue_positions(self, catalogue: Catalogue) -> npt.NDArray[np.int64]:
         """For each model item, its index in ``catalogue`` (-1: no longer published)."""
@@ -84,23 +72,6 @@ class ForYouModel:
             )
             cached = (catalogue.version, positions)
             self._to_catalogue = cached
-        return cached[1]
-
-    def live(self, catalogue: Catalogue) -> Live:
-        """Which model items are still published, and where they are in ``catalogue``."""
-        cached = self._live
-        if cached is None or cached[0] != catalogue.version:
-            positions = self.catalogue_positions(catalogue)
-            mask = positions >= 0
-            identity = bool(
-                len(positions) == len(catalogue)
-                and np.array_equal(positions, np.arange(len(positions)))
-            )
-            cached = (
-                catalogue.version,
-                Live(mask=mask, positions=positions[mask], identity=identity),
-            )
-            self._live = cached
         return cached[1]
 
     def live(self, catalogue: Catalogue) -> Live:

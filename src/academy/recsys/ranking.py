@@ -135,7 +135,9 @@ def rerank(
     # The pool keeps its order (a drawn position names the same item as in a list); it can
     # hold the whole catalogue, so it stays an array and only a drawn item is removed.
     pool = np.asarray(explore_pool, dtype=np.int64)
-    pool = pool[~np.isin(pool, np.asarray(list(ranked[: limit * 2]), dtype=np.int64))]
+    keep = np.ones(len(catalogue), dtype=np.bool_)  # one pass over the pool, not one per item
+    keep[np.asarray(list(ranked[: limit * 2]), dtype=np.int64)] = False
+    pool = pool[keep[pool]]
     page: list[Slot] = []
     previous: tuple[int, int] | None = None  # the last card's group and topic
     while len(page) < limit and (remaining or len(pool)):

@@ -8,12 +8,17 @@ cards with a reason. Everything a creator did in the last minutes (clicks, compl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db import connection
+from django.db.models import Model
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from academy.accounts.models import Creator
@@ -96,59 +101,132 @@ class CreatorState:
     recent: dict[str, float]  # item -> weight, newest interactions
     next_lessons: dict[str, str]  # lesson item -> course title
     history_reset_at: datetime | None  # the creator's "reset": older history is ignored
+    editorial: frozenset[str] = frozenset()  # published editorial picks (read alongside)
 
 
-def _published_editorial() -> set[str]:
-    return {
-        f"course:{slug}"
-        for slug in Course.objects.filter(
-            editorial_pick=True, status=PublishStatus.PUBLISHED
-        ).values_list("slug", flat=True)
-    }
+# One round trip for everything the feed reads per request: rows of (what, text, text, number,
+# moment) from each table, tagged with what they are. Written as SQL once per process: building
+# the same UNION with the ORM on every request costs more than the seven reads it replaces.
+_SUPPRESSION, _COMPLETED, _RECENT, _ENROLLED, _PREFERENCE, _EDITORIAL = "s", "c", "r", "e", "p", "x"
+_Row = tuple[str, str, str, int, datetime | None]
+
+
+@functools.cache
+def _state_sql(vendor: str, *, personalised: bool) -> str:
+    """The query of `_state_rows` (parameters: see there), table and column names from the
+    models."""
+
+    def table(model: type[Model]) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model: type[Model], name: str, alias: str = "") -> str:
+        quoted = connection.ops.quote_name(str(model._meta.get_field(name).column))  # type: ignore[union-attr]
+        return f"{alias}.{quoted}" if alias else quoted
+
+    def pk(model: type[Model]) -> str:
+        return connection.ops.quote_name(str(model._meta.pk.column))
+
+    parts = [
+        # First: the part whose columns have the real types.
+        f"SELECT '{_COMPLETED}', '', '', {column(LessonProgress, 'lesson')}, "  # noqa: S608
+        f"{column(LessonProgress, 'completed_at')} FROM {table(LessonProgress)} "
+        f"WHERE {column(LessonProgress, 'creator')} = %s "
+        f"AND {column(LessonProgress, 'completed_at')} IS NOT NULL",
+        f"SELECT '{_SUPPRESSION}', {column(Suppression, 'item')}, "  # noqa: S608
+        f"{column(Suppression, 'topic')}, 0, NULL FROM {table(Suppression)} "
+        f"WHERE {column(Suppression, 'creator')} = %s",
+        f"SELECT '{_PREFERENCE}', '', '', 0, {column(FeedPreference, 'history_reset_at')} "  # noqa: S608
+        f"FROM {table(FeedPreference)} WHERE {column(FeedPreference, 'creator')} = %s",
+        f"SELECT '{_EDITORIAL}', {column(Course, 'slug')}, '', 0, NULL FROM {table(Course)} "  # noqa: S608
+        f"WHERE {column(Course, 'editorial_pick')} = %s AND {column(Course, 'status')} = %s",
+    ]
+    if personalised:
+        recent = RecentInteraction
+        parts.append(
+            f"SELECT '{_RECENT}', {column(recent, 'item')}, {column(recent, 'kind')}, "  # noqa: S608
+            f"{pk(recent)}, {column(recent, 'at')} FROM {table(recent)} WHERE {pk(recent)} IN "
+            f"(SELECT {pk(recent)} FROM {table(recent)} WHERE {column(recent, 'creator')} = %s "
+            f"AND {column(recent, 'at')} >= %s "
+            f"ORDER BY {column(recent, 'at')} DESC, {pk(recent)} DESC LIMIT %s)"
+        )
+        parts.append(
+            f"SELECT '{_ENROLLED}', {column(Course, 'slug', 'c')}, '', "  # noqa: S608
+            f"e.{pk(Enrollment)}, {column(Enrollment, 'last_activity_at', 'e')} "
+            f"FROM {table(Enrollment)} e JOIN {table(Course)} c "
+            f"ON c.{pk(Course)} = {column(Enrollment, 'course', 'e')} "
+            f"WHERE {column(Enrollment, 'creator', 'e')} = %s "
+            f"AND {column(Enrollment, 'completed_at', 'e')} IS NULL"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp column as the ORM would give it (SQLite gives naive UTC, or text)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # stored in UTC
+    return parsed
+
+
+def _state_rows(creator: Creator, since: datetime | None) -> list[_Row]:
+    """The creator's suppressions, completed lessons, preference, unfinished enrolments and
+    (with ``since``) recent interactions, and the published editorial picks, in one query."""
+    params: list[Any] = [creator.pk, creator.pk, creator.pk, True, PublishStatus.PUBLISHED.value]
+    if since is not None:
+        moment = connection.ops.adapt_datetimefield_value(since)
+        params += [creator.pk, moment, RECENT_LIMIT, creator.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(connection.vendor, personalised=since is not None), params)
+        return [
+            (str(what), str(text or ""), str(other or ""), int(number or 0), _moment(at))
+            for what, text, other, number, at in cursor.fetchall()
+        ]
 
 
 def creator_state(creator: Creator, cat: Catalogue) -> CreatorState:
-    suppressions = list(Suppression.objects.filter(creator=creator).values_list("item", "topic"))
     personalised = creator.personalisation_consent
-    completed = {
-        f"lesson:{pk}"
-        for pk in LessonProgress.objects.filter(
-            creator=creator, completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    }
+    since = clock.now() - RECENT_WINDOW if personalised else None
+    rows: dict[str, list[_Row]] = {}
+    for row in _state_rows(creator, since):
+        rows.setdefault(row[0], []).append(row)
+    suppressions = rows.get(_SUPPRESSION, [])
+    # Completed lessons in lesson order; recent interactions newest first (the same moment:
+    # the last recorded first); enrolments by latest activity (the same: the first enrolled).
+    completions = sorted(rows.get(_COMPLETED, []), key=lambda row: row[3])
+    completed = {f"lesson:{lesson_id}" for _w, _t, _o, lesson_id, _at in completions}
     recent: dict[str, float] = {}
     next_lessons: dict[str, str] = {}
-    if personalised:
-        since = clock.now() - RECENT_WINDOW
-        signals = RecentInteraction.objects.filter(creator=creator, at__gte=since).order_by("-at")
-        for item, kind in signals.values_list("item", "kind")[:RECENT_LIMIT]:
+    if since is not None:
+        newest = sorted(rows.get(_RECENT, []), key=lambda row: (row[4], row[3]), reverse=True)
+        for _what, item, kind, _pk, _at in newest:
             recent[item] = recent.get(item, 0.0) + INTERACTION_WEIGHTS[InteractionKind(kind)]
-        for lesson_id in LessonProgress.objects.filter(
-            creator=creator, completed_at__gte=since
-        ).values_list("lesson_id", flat=True):
-            item = f"lesson:{lesson_id}"
-            recent[item] = recent.get(item, 0.0) + INTERACTION_WEIGHTS[InteractionKind.COMPLETE]
-        next_lessons = _next_lessons(creator, completed, cat)
+        for _what, _text, _other, lesson_id, completed_at in completions:
+            if completed_at is not None and completed_at >= since:
+                item = f"lesson:{lesson_id}"
+                weight = INTERACTION_WEIGHTS[InteractionKind.COMPLETE]
+                recent[item] = recent.get(item, 0.0) + weight
+        enrolled = sorted(rows.get(_ENROLLED, []), key=lambda row: row[3])
+        enrolled.sort(key=lambda row: row[4] or datetime.min.replace(tzinfo=UTC), reverse=True)
+        next_lessons = _next_lessons(creator, [row[1] for row in enrolled[:6]], completed, cat)
+    preference = rows.get(_PREFERENCE)
     return CreatorState(
         personalised=personalised,
-        suppressed_items=frozenset(item for item, _topic in suppressions if item),
-        suppressed_topics=frozenset(topic for _item, topic in suppressions if topic),
+        suppressed_items=frozenset(item for _w, item, _topic, _n, _at in suppressions if item),
+        suppressed_topics=frozenset(topic for _w, _item, topic, _n, _at in suppressions if topic),
         completed=frozenset(completed),
         recent={item: weight for item, weight in recent.items() if weight > 0},
         next_lessons=next_lessons,
-        history_reset_at=FeedPreference.objects.filter(creator=creator)
-        .values_list("history_reset_at", flat=True)
-        .first(),
+        history_reset_at=preference[0][4] if preference else None,
+        editorial=frozenset(f"course:{row[1]}" for row in rows.get(_EDITORIAL, [])),
     )
 
 
-def _next_lessons(creator: Creator, completed: set[str], cat: Catalogue) -> dict[str, str]:
-    """The first unfinished published lesson of each unfinished enrolled course."""
-    courses = list(
-        Enrollment.objects.filter(creator=creator, completed_at__isnull=True)
-        .order_by("-last_activity_at")
-        .values_list("course__slug", flat=True)[:6]
-    )
+def _next_lessons(
+    creator: Creator, courses: Sequence[str], completed: set[str], cat: Catalogue
+) -> dict[str, str]:
+    """The first unfinished published lesson of each of ``courses`` (slugs)."""
     found: dict[str, str] = {}
     for slug in courses:
         lessons = cat.lessons_by_group.get(f"course:{slug}", [])
@@ -314,7 +392,7 @@ def rank_for(
                 sources.setdefault(index, source)
 
     add((cat.index[item] for item in state.next_lessons if item in cat.index), "next_lesson")
-    editorial = _published_editorial()
+    editorial = state.editorial
     add((cat.index[item] for item in editorial if item in cat.index), "editorial")
     if state.personalised:
         similar = np.flatnonzero(knn)  # the few items near the creator's history
@@ -337,8 +415,14 @@ def rank_for(
     signals = Signals(
         item_knn=knn[candidates],
         als=als[candidates],
-        next_lesson=np.array([sources[i] == "next_lesson" for i in candidates], dtype=np.bool_),
-        editorial=np.array([cat.items[i].item in editorial for i in candidates], dtype=np.bool_),
+        next_lesson=np.isin(
+            candidates,
+            np.array([i for i, source in sources.items() if source == "next_lesson"], np.int64),
+        ),
+        editorial=np.isin(
+            candidates,
+            np.array([cat.index[item] for item in editorial if item in cat.index], np.int64),
+        ),
     )
     features = feature_matrix(cat, candidates, profile, signals, today=today)
     if not state.personalised:

@@ -231,7 +231,9 @@ class Command(BaseCommand):
         self._next(progress, step, "Training the For You model")
         try:
             recsys_train(events_dir=events_dir, should_stop=stop)
-        except TrainingStopped:
+        except (TrainingStopped, ValueError):
+            # Stopped, or nothing to learn from yet: the feed serves its heuristic, and the
+            # worker trains every night.
             return
 
     def _erase_demo(self, console: Console) -> None:

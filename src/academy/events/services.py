@@ -75,10 +75,17 @@ def track_event(event: Event) -> None:
 
     Events describe what happened; if the transaction rolls back, nothing happened.
     """
-    if event.name not in BY_NAME or BY_NAME[event.name] is not type(event):
-        raise TypeError(f"{type(event).__name__} is not a registered event type")
-    record = event.as_record()
-    transaction.on_commit(lambda: capture_log().append([record]))
+    track_events([event])
+
+
+def track_events(events: Sequence[Event]) -> None:
+    """Record several server-side events at once, after the commit: one append (one fsync)."""
+    for event in events:
+        if event.name not in BY_NAME or BY_NAME[event.name] is not type(event):
+            raise TypeError(f"{type(event).__name__} is not a registered event type")
+    records = [event.as_record() for event in events]
+    if records:
+        transaction.on_commit(lambda: capture_log().append(records))
 
 
 def server_event(event_type: type[Event], **fields: Any) -> Event:

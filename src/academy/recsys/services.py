@@ -18,7 +18,7 @@ from academy.accounts.services import creator_set_personalisation
 from academy.core import clock
 from academy.core.errors import NotFound, ValidationFailed
 from academy.events import taxonomy
-from academy.events.services import server_event, track_event
+from academy.events.services import server_event, track_event, track_events
 from academy.recsys.catalogue import catalogue
 from academy.recsys.models import (
     CardDelivery,
@@ -50,15 +50,15 @@ class FeedPage:
 def _log_served(
     creator: Creator, cards: Sequence[FeedCard], *, request_id: str, entry_point: str
 ) -> None:
-    for card in cards:
-        kind, _sep, item_id = card.item.partition(":")
-        track_event(
+    """One `recommended` event per card, appended together after the commit."""
+    track_events(
+        [
             server_event(
                 taxonomy.Recommended,
                 creator_id=creator.external_id,
                 entry_point=entry_point,
-                item_kind=kind,
-                item_id=item_id,
+                item_kind=card.item.partition(":")[0],
+                item_id=card.item.partition(":")[2],
                 request_id=request_id,
                 position=card.position,
                 properties={
@@ -67,7 +67,9 @@ def _log_served(
                     "source": card.reason_code,
                 },
             )
-        )
+            for card in cards
+        ]
+    )
 
 
 def _check_limit(limit: int) -> int:

@@ -12,14 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from academy.accounts.acting import acting_creator
 from academy.accounts.choices import ApiScope
 from academy.accounts.models import Creator
 from academy.accounts.schemas import ExternalId
-from academy.accounts.selectors import creator_for_user, creator_get
 from academy.catalog.models import Course, Lesson
 from academy.catalog.selectors import lesson_for_reader
-from academy.core.auth import principal_of, require_scope
-from academy.core.errors import NotFound, PermissionDenied, ValidationFailed
+from academy.core.errors import NotFound, ValidationFailed
 from academy.core.schemas import PROBLEM_RESPONSES
 from academy.learning.schemas import (
     BadgeOut,
@@ -59,27 +58,12 @@ class LearnerParam(Schema):
 
 def learner(request: HttpRequest, creator_id: str | None) -> Creator:
     """The creator this call acts for: the signed-in creator, or `?creator=` for a host app."""
-    principal = principal_of(request)
-    if principal.kind == "user":
-        if creator_id is not None:
-            raise ValidationFailed(
-                _("Signed-in creators act for themselves: leave out 'creator'."),
-                errors={"creator": _("Not allowed for a signed-in creator.")},
-            )
-        creator = creator_for_user(user=principal.user) if principal.user else None
-        if creator is None:
-            raise PermissionDenied(_("Only creators have learning progress."))
-        return creator
-    require_scope(request, ApiScope.LEARNING_WRITE)
-    if creator_id is None:
-        raise ValidationFailed(
-            _("Name the creator with ?creator=<external id>."),
-            errors={"creator": _("This field is required.")},
-        )
-    creator = creator_get(external_id=creator_id)
-    if creator is None:
-        raise NotFound(_("No creator has the id %(id)s.") % {"id": creator_id})
-    return creator
+    return acting_creator(
+        request,
+        creator_id,
+        scope=ApiScope.LEARNING_WRITE,
+        not_a_creator=_("Only creators have learning progress."),
+    )
 
 
 def _lesson(lesson_id: int) -> Lesson:

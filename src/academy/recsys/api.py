@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from academy.accounts.acting import acting_creator
 from academy.accounts.choices import ApiScope
 from academy.accounts.models import Creator
-from academy.accounts.selectors import creator_for_user, creator_get
-from academy.core.auth import principal_of, require_scope
-from academy.core.errors import NotFound, PermissionDenied, ValidationFailed
+from academy.accounts.selectors import creator_get
+from academy.core.auth import require_scope
+from academy.core.errors import NotFound
 from academy.core.schemas import PROBLEM_RESPONSES
 from academy.recsys.models import FeedPreference
 from academy.recsys.schemas import (
@@ -58,24 +59,9 @@ def _named_creator(creator_id: str) -> Creator:
 
 def feed_owner(request: HttpRequest, creator_id: str | None, *, scope: str) -> Creator:
     """Whose feed: the signed-in creator's own, or `?creator=` for a host app with ``scope``."""
-    principal = principal_of(request)
-    if principal.kind == "user":
-        if creator_id is not None:
-            raise ValidationFailed(
-                _("Signed-in creators act for themselves: leave out 'creator'."),
-                errors={"creator": _("Not allowed for a signed-in creator.")},
-            )
-        creator = creator_for_user(user=principal.user) if principal.user else None
-        if creator is None:
-            raise PermissionDenied(_("Only creators have a For You feed."))
-        return creator
-    require_scope(request, scope)
-    if creator_id is None:
-        raise ValidationFailed(
-            _("Name the creator with ?creator=<external id>."),
-            errors={"creator": _("This field is required.")},
-        )
-    return _named_creator(creator_id)
+    return acting_creator(
+        request, creator_id, scope=scope, not_a_creator=_("Only creators have a For You feed.")
+    )
 
 
 def card_out(card: FeedCard) -> CardOut:

@@ -11,7 +11,6 @@ keep its extrapolation sane. Measured in the simulator: docs/RECSYS.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +20,8 @@ import lightgbm as lgb
 import numpy as np
 from numpy.typing import NDArray
 
-from academy.recsys.engine.errors import ArtifactError, NotEnoughData
+from academy.recsys.engine.boosted import Boosted, booster_read, booster_write
+from academy.recsys.engine.errors import NotEnoughData
 from academy.recsys.engine.models.base import default_threads
 
 MODEL_FILE = "click_model.txt"
@@ -36,8 +36,10 @@ class ClickModelParams:
     min_rows_in_leaf: int = 200
 
 
-class ClickModel:
+class ClickModel(Boosted):
     """Fit on (features, labels > 0), predict a click probability per row, save and load."""
+
+    what = "click model"
 
     def __init__(
         self,
@@ -100,38 +102,24 @@ class ClickModel:
         )
         return self
 
-    @property
-    def booster(self) -> lgb.Booster:
-        if self._booster is None:
-            raise RuntimeError("the click model is not fitted")
-        return self._booster
-
     def predict(self, features: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         """P(click) per row."""
         return np.asarray(self.booster.predict(features, num_threads=self.threads))
 
-    def importance(self) -> dict[str, float]:
-        gains = self.booster.feature_importance(importance_type="gain")
-        return {name: float(gain) for name, gain in zip(self.feature_names, gains, strict=True)}
-
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(directory / MODEL_FILE))
         meta = {
             "features": self.feature_names,
             "params": asdict(self.params),
             "monotone": self.monotone,
             "seed": self.seed,
         }
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2))
+        booster_write(directory, self.booster, meta, model_file=MODEL_FILE, meta_file=META_FILE)
 
     @classmethod
     def load(cls, directory: Path, *, threads: int | None = None) -> ClickModel:
-        try:
-            meta = json.loads((directory / META_FILE).read_text())
-            booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
-        except (OSError, ValueError, lgb.basic.LightGBMError) as error:
-            raise ArtifactError(f"no readable click model in {directory}: {error}") from None
+        meta, booster = booster_read(
+            directory, model_file=MODEL_FILE, meta_file=META_FILE, what=cls.what
+        )
         model = cls(
             meta["features"],
             ClickModelParams(**meta["params"]),

@@ -7,7 +7,6 @@ given ``seed`` and thread count.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ import lightgbm as lgb
 import numpy as np
 from numpy.typing import NDArray
 
-from academy.recsys.engine.errors import ArtifactError, NotEnoughData
+from academy.recsys.engine.boosted import Boosted, booster_read, booster_write
+from academy.recsys.engine.errors import NotEnoughData
 from academy.recsys.engine.models.base import default_threads
 
 MODEL_FILE = "ranker.txt"
@@ -36,8 +36,10 @@ class RankerParams:
     truncation: int = 20
 
 
-class LambdaRanker:
+class LambdaRanker(Boosted):
     """Fit on (features, groups, labels), score rows, save to and load from a directory."""
+
+    what = "ranker"
 
     def __init__(
         self,
@@ -100,36 +102,21 @@ class LambdaRanker:
         )
         return self
 
-    @property
-    def booster(self) -> lgb.Booster:
-        if self._booster is None:
-            raise RuntimeError("the ranker is not fitted")
-        return self._booster
-
     def predict(self, features: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         """One score per row; only the order within a query is meaningful."""
         return np.asarray(self.booster.predict(features, num_threads=self.threads))
 
-    def importance(self) -> dict[str, float]:
-        """Total gain per feature: which features the ranker relies on."""
-        gains = self.booster.feature_importance(importance_type="gain")
-        return {name: float(gain) for name, gain in zip(self.feature_names, gains, strict=True)}
-
     def save(self, directory: Path) -> None:
         """Write the LightGBM text model and its feature names and parameters."""
-        directory.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(directory / MODEL_FILE))
         meta = {"features": self.feature_names, "params": asdict(self.params), "seed": self.seed}
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2))
+        booster_write(directory, self.booster, meta, model_file=MODEL_FILE, meta_file=META_FILE)
 
     @classmethod
     def load(cls, directory: Path, *, threads: int | None = None) -> LambdaRanker:
         """Read a ranker written by :meth:`save`."""
-        try:
-            meta = json.loads((directory / META_FILE).read_text())
-            booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
-        except (OSError, ValueError, lgb.basic.LightGBMError) as error:
-            raise ArtifactError(f"no readable ranker in {directory}: {error}") from None
+        meta, booster = booster_read(
+            directory, model_file=MODEL_FILE, meta_file=META_FILE, what=cls.what
+        )
         ranker = cls(
             meta["features"], RankerParams(**meta["params"]), seed=meta["seed"], threads=threads
         )

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "academy.search",
     "academy.recsys",
     "academy.experiments",
+    "academy.insights",
     "academy.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Insights: KPI definitions, dashboard tiles computed from the event rollups, their JSON API."""

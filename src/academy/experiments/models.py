@@ -155,3 +155,99 @@ class PayloadVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class MetricKind(models.TextChoices):
+    PROPORTION = "proportion", _("Proportion (converted within the window)")
+    MEAN = "mean", _("Mean per creator")
+    RATIO = "ratio", _("Ratio of two counts")
+
+
+class MetricColumn(models.TextChoices):
+    """What a metric counts per creator and day: a rollup count, or the day itself."""
+
+    IMPRESSIONS = "impressions", _("Card impressions")
+    CLICKS = "clicks", _("Card clicks")
+    LESSON_STARTS = "lesson_starts", _("Lessons started")
+    LESSON_COMPLETES = "lesson_completes", _("Lessons completed")
+    QUIZ_SUBMITS = "quiz_submits", _("Quizzes submitted")
+    ENROLLS = "enrolls", _("Enrollments")
+    NOT_INTERESTED = "not_interested", _("“Not interested” taps")
+    EVENTS = "events", _("Events of any kind")
+    ACTIVE_DAYS = "active_days", _("Active days")
+
+
+class Capping(models.TextChoices):
+    NONE = "none", _("No capping")
+    ABSOLUTE = "absolute", _("At a value")
+    PERCENTILE = "percentile", _("At a percentile")
+
+
+class Metric(models.Model):
+    """A metric experiments are judged on, defined on the daily rollups (see EXPERIMENTS.md).
+
+    Per creator, the numerator (and for a ratio the denominator) is summed over the window of
+    `window_days` days starting `delay_days` after the day of first exposure. A proportion is the
+    share of creators whose numerator is at least 1; a mean the average numerator; a ratio
+    Σ numerator / Σ denominator. Entry point and item kind filters read `creator_item_daily`.
+    """
+
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=MetricKind.choices)
+    numerator = models.CharField(max_length=20, choices=MetricColumn.choices)
+    numerator_entry_point = models.CharField(max_length=64, blank=True)
+    numerator_item_kind = models.CharField(max_length=32, blank=True)
+    denominator = models.CharField(max_length=20, choices=MetricColumn.choices, blank=True)
+    denominator_entry_point = models.CharField(max_length=64, blank=True)
+    denominator_item_kind = models.CharField(max_length=32, blank=True)
+    window_days = models.PositiveSmallIntegerField(default=7)
+    delay_days = models.PositiveSmallIntegerField(default=0)
+    capping = models.CharField(max_length=10, choices=Capping.choices, default=Capping.NONE)
+    # The cap (absolute) or the percentile in (0, 1) (percentile); unused without capping.
+    cap_value = models.FloatField(null=True, blank=True)
+    lower_is_better = models.BooleanField(default=False)
+    guardrail = models.BooleanField(default=False)
+    # Relative margin a guardrail may worsen by and still count as non-inferior.
+    guardrail_margin = models.FloatField(default=0.02)
+    # Relative effect the metric is planned to detect (power, days remaining).
+    target_effect = models.FloatField(default=0.05)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SnapshotStatus(models.TextChoices):
+    OK = "ok", _("Computed")
+    FAILED = "failed", _("Failed")
+
+
+class ExperimentSnapshot(models.Model):
+    """An experiment's analysis as of one day; re-running the same day replaces it."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    computed_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=SnapshotStatus.choices)
+    # ExperimentResults.to_json() when ok; empty when failed.
+    results = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    # Exposed creators included (shown in lists without reading the results).
+    creators = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "date"], name="experiments_snapshot_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.experiment_id} as of {self.date}"

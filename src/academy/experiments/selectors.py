@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count
@@ -23,14 +23,18 @@ from django.utils.translation import gettext as _
 from academy.accounts.models import Creator
 from academy.core import clock
 from academy.core.errors import NotFound
+from academy.experiments.analysis import ExperimentResults, SnapshotSummary
 from academy.experiments.assignment import Flags, sticky_bucket_key
 from academy.experiments.models import (
     Assignment,
     Experiment,
+    ExperimentSnapshot,
     ExperimentStatus,
     Flag,
+    Metric,
     PayloadVersion,
     ScheduledChange,
+    SnapshotStatus,
 )
 
 
@@ -295,3 +299,44 @@ def assignment_counts(*, experiment: Experiment) -> dict[str, int]:
     for row in rows:
         counts[row["variation"]] = row["creators"]
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics and analysis snapshots
+
+
+def metric_list() -> list[Metric]:
+    return list(Metric.objects.order_by("guardrail", "key"))
+
+
+def metric_get(*, key: str) -> Metric:
+    metric = Metric.objects.filter(key=key).first()
+    if metric is None:
+        raise NotFound(_("There is no metric “%(key)s”.") % {"key": key})
+    return metric
+
+
+def experiment_snapshots(experiment: Experiment) -> list[SnapshotSummary]:
+    """The experiment's dated analyses, newest first (failed ones too, with their error)."""
+    rows = ExperimentSnapshot.objects.filter(experiment=experiment).order_by("-date")
+    return [
+        SnapshotSummary(
+            date=row.date,
+            computed_at=row.computed_at,
+            status=SnapshotStatus(row.status).value,  # type: ignore[arg-type]
+            error=row.error,
+            creators=row.creators,
+        )
+        for row in rows.only("date", "computed_at", "status", "error", "creators")
+    ]
+
+
+def experiment_results(
+    experiment: Experiment, *, as_of: date | None = None
+) -> ExperimentResults | None:
+    """The latest successful analysis (or the one of day `as_of`), None if there is none."""
+    rows = ExperimentSnapshot.objects.filter(experiment=experiment, status=SnapshotStatus.OK)
+    if as_of is not None:
+        rows = rows.filter(date=as_of)
+    row = rows.order_by("-date").first()
+    return ExperimentResults.from_json(row.results) if row is not None else None

@@ -1,0 +1,901 @@
+"""The experiment analysis pipeline: exposures and daily rollups in, `ExperimentResults` out.
+
+Django-free (the command, the worker and the benchmark all drive it). Two steps:
+
+1. `sufficient_statistics()` — one DuckDB query over the exposures and the rollups computes, per
+   variation and per exposure day, and per variation and dimension value, the number of creators
+   and the sums each metric needs: Σv and Σv² of the per-creator value; for CUPED Σp, Σp² and Σvp
+   with p the same metric over the pre-exposure window; for ratios Σy, Σy², Σx, Σx², Σxy.
+   Percentile caps are computed in the same statement from the per-creator values.
+2. `analyze()` — sums are additive, so totals, "other" dimension slices and the cumulative
+   series (exposure-day cohorts accumulated day by day) are added up in Python and handed to
+   `academy.stats`.
+
+Windows (whole UTC days, as the rollups are daily): a creator first exposed on day E counts the
+days E + delay … E + delay + window - 1 (inclusive), cut at the analysis day; the exposure day
+counts whole, days before it never. The CUPED covariate is the same metric over the `window` days
+E - window … E - 1. See docs/EXPERIMENTS.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from academy.events.query import DuckDBEngine, rollup_files
+from academy.experiments.analysis import (
+    DIMENSIONS,
+    OTHER,
+    ArmValue,
+    Bayesian,
+    Comparison,
+    CumulativePoint,
+    CumulativeSeries,
+    DecisionReason,
+    Dimension,
+    DimensionSlice,
+    ExperimentResults,
+    Frequentist,
+    Interval,
+    MetricKind,
+    MetricResult,
+    NonInferiority,
+    Power,
+    SliceComparison,
+    Srm,
+    VariationDecision,
+    VariationInfo,
+    Verdict,
+)
+from academy.stats import (
+    DEFAULT_SEQUENTIAL_TUNING,
+    ArmEstimate,
+    BayesianResult,
+    CupedStats,
+    Effect,
+    FrequentistResult,
+    Guardrail,
+    NonInferiorityResult,
+    Plan,
+    PrimaryMetric,
+    RatioStats,
+    SampleStats,
+    StatsInputError,
+    bayesian_test,
+    benjamini_hochberg,
+    cuped_estimates,
+    decide,
+    duration_estimate,
+    estimate,
+    holm_bonferroni,
+    minimum_detectable_effect,
+    non_inferiority_test,
+    sample_size_per_variation,
+    sequential_test,
+    srm_check,
+    welch_test,
+)
+
+# Per creator and day: a rollup count column, or "active_days" (1 for each day with any event).
+COLUMNS = (
+    "impressions",
+    "clicks",
+    "lesson_starts",
+    "lesson_completes",
+    "quiz_submits",
+    "enrolls",
+    "not_interested",
+    "events",
+    "active_days",
+)
+Capping = Literal["none", "absolute", "percentile"]
+# Dimension values beyond this many (by creators) are summed into OTHER.
+TOP_VALUES = 8
+# New creators a day are averaged over this many last days for "days remaining".
+ARRIVAL_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Count:
+    """What is counted: a column, optionally only on items of one entry point / kind."""
+
+    column: str
+    entry_point: str = ""
+    item_kind: str = ""
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.entry_point or self.item_kind)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A catalog metric as the pipeline needs it (the `Metric` model's `spec()`)."""
+
+    key: str
+    name: str
+    kind: MetricKind
+    numerator: Count
+    denominator: Count | None = None
+    window_days: int = 7
+    delay_days: int = 0
+    capping: Capping = "none"
+    cap_value: float | None = None
+    lower_is_better: bool = False
+    guardrail: bool = False
+    guardrail_margin: float = 0.02
+    target_effect: float = 0.05
+
+    @property
+    def cuped(self) -> bool:
+        """CUPED applies to per-creator values (means and proportions), not to ratios."""
+        return self.kind != "ratio"
+
+
+@dataclass(frozen=True)
+class Variation:
+    key: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    key: str
+    variations: tuple[Variation, ...]  # control first
+    primary: tuple[MetricSpec, ...]
+    guardrails: tuple[MetricSpec, ...] = ()
+    alpha: float = 0.05
+    tuning_parameter: float = DEFAULT_SEQUENTIAL_TUNING
+
+    @property
+    def metrics(self) -> tuple[MetricSpec, ...]:
+        return self.primary + self.guardrails
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: sufficient statistics in one query
+
+# Sums per metric, by kind (v = value, p = pre-exposure value, y/x = ratio numerator/denominator).
+SUMS: dict[str, tuple[str, ...]] = {
+    "plain": ("v", "vv"),
+    "cuped": ("v", "vv", "p", "pp", "vp"),
+    "ratio": ("y", "yy", "x", "xx", "xy"),
+}
+
+
+def _sums(metric: MetricSpec) -> tuple[str, ...]:
+    if metric.kind == "ratio":
+        return SUMS["ratio"]
+    return SUMS["cuped"] if metric.cuped else SUMS["plain"]
+
+
+@dataclass
+class Aggregates:
+    """The query's output: per group, creators and every metric's sums.
+
+    `by_day[variation][day]` and `by_dimension[dimension][value][variation]` are arrays of
+    `columns` (the first is the number of creators).
+    """
+
+    columns: tuple[str, ...]
+    by_day: dict[str, dict[date, np.ndarray]] = field(default_factory=dict)
+    by_dimension: dict[str, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)
+    caps: dict[str, float] = field(default_factory=dict)
+
+    def index(self, metric: str, name: str) -> int:
+        return self.columns.index(f"{metric}__{name}")
+
+    def total(self, variation: str, *, until: date | None = None) -> np.ndarray:
+        rows = [
+            sums
+            for day, sums in self.by_day.get(variation, {}).items()
+            if until is None or day <= until
+        ]
+        return np.sum(rows, axis=0) if rows else np.zeros(len(self.columns))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _term(count: Count) -> str:
+    if count.column == "active_days":
+        return "1"
+    if count.column not in COLUMNS:
+        raise ValueError(f"unknown column {count.column!r}")
+    return f"CAST({count.column} AS DOUBLE)"
+
+
+def _item_filter(count: Count) -> str:
+    parts = []
+    if count.entry_point:
+        parts.append(f"entry_point = {_quote(count.entry_point)}")
+    if count.item_kind:
+        parts.append(f"item_kind = {_quote(count.item_kind)}")
+    return " AND ".join(parts)
+
+
+def _counts(metrics: Sequence[MetricSpec]) -> list[Count]:
+    found: list[Count] = []
+    for metric in metrics:
+        for count in (metric.numerator, metric.denominator):
+            if count is not None and count not in found:
+                found.append(count)
+    return found
+
+
+def statistics_sql(
+    metrics: Sequence[MetricSpec],
+    *,
+    as_of: date,
+    exposures: str = "exposures",
+    creator_daily: str = "creator_daily",
+    creator_item_daily: str = "creator_item_daily",
+    dimensions: Sequence[Dimension] = DIMENSIONS,
+) -> str:
+    """The one query: per (variation, exposure day) and (variation, dimension value), creators
+    and each metric's sums. `exposures` has creator_id, variation, exposure_day (DATE) and the
+    dimension columns; the rollups have a `day` (YYYY-MM-DD) and `creator_id`."""
+    counts = _counts(metrics)
+    names = {count: f"t{i}" for i, count in enumerate(counts)}
+    reach = max(max(m.window_days, m.delay_days + m.window_days) for m in metrics)
+    first_day = f"(SELECT MIN(exposure_day) FROM {exposures}) - INTERVAL {reach} DAY"  # noqa: S608
+    last = f"DATE {_quote(as_of.isoformat())}"
+
+    # Per creator and day, one column per count: creator_daily for plain counts, the item rollup
+    # (filtered by entry point / item kind) for the others.
+    sources = []
+    plain = [c for c in counts if not c.filtered]
+    filtered = [c for c in counts if c.filtered]
+    if plain:
+        columns = ", ".join(
+            f"{_term(c)} AS {names[c]}" if not c.filtered else f"0.0 AS {names[c]}" for c in counts
+        )
+        sources.append(
+            f"SELECT creator_id, CAST(day AS DATE) AS day, {columns} FROM {creator_daily}"  # noqa: S608
+        )
+    if filtered:
+        columns = ", ".join(
+            f"CASE WHEN {_item_filter(c)} THEN {_term(c)} ELSE 0.0 END AS {names[c]}"
+            if c.filtered
+            else f"0.0 AS {names[c]}"
+            for c in counts
+        )
+        where = " OR ".join(f"({_item_filter(c)})" for c in filtered)
+        sources.append(
+            f"SELECT creator_id, CAST(day AS DATE) AS day, {columns} "  # noqa: S608
+            f"FROM {creator_item_daily} WHERE {where}"
+        )
+    rows = " UNION ALL ".join(sources)
+
+    # Per exposed creator with any row: each metric's window sums.
+    windowed = []
+    for i, metric in enumerate(metrics):
+        start = f"e.exposure_day + INTERVAL {metric.delay_days} DAY"
+        end = f"e.exposure_day + INTERVAL {metric.delay_days + metric.window_days - 1} DAY"
+        post = f"r.day BETWEEN {start} AND {end}"
+        windowed.append(f"SUM(CASE WHEN {post} THEN r.{names[metric.numerator]} END) AS m{i}_n")
+        if metric.denominator is not None:
+            windowed.append(
+                f"SUM(CASE WHEN {post} THEN r.{names[metric.denominator]} END) AS m{i}_d"
+            )
+        if metric.cuped:
+            pre = (
+                f"r.day BETWEEN e.exposure_day - INTERVAL {metric.window_days} DAY "
+                "AND e.exposure_day - INTERVAL 1 DAY"
+            )
+            windowed.append(f"SUM(CASE WHEN {pre} THEN r.{names[metric.numerator]} END) AS m{i}_p")
+
+    # Per exposed creator: the metric values (0 without rows), capped.
+    values = []
+    caps = []
+    for i, metric in enumerate(metrics):
+        numerator = f"COALESCE(a.m{i}_n, 0.0)"
+        if metric.kind == "proportion":
+            values.append(f"CASE WHEN {numerator} >= 1 THEN 1.0 ELSE 0.0 END AS m{i}_v")
+            values.append(
+                f"CASE WHEN COALESCE(a.m{i}_p, 0.0) >= 1 THEN 1.0 ELSE 0.0 END AS m{i}_pv"
+            )
+            continue
+        values.append(f"{numerator} AS m{i}_v")
+        if metric.cuped:
+            values.append(f"COALESCE(a.m{i}_p, 0.0) AS m{i}_pv")
+        if metric.kind == "ratio":
+            values.append(f"COALESCE(a.m{i}_d, 0.0) AS m{i}_dv")
+        if metric.capping == "percentile":
+            caps.append(f"QUANTILE_CONT(m{i}_v, {float(metric.cap_value or 1.0)!r}) AS cap{i}")
+
+    def capped(i: int, column: str) -> str:
+        metric = metrics[i]
+        if metric.capping == "absolute":
+            return f"LEAST({column}, {float(metric.cap_value or 0.0)!r})"
+        if metric.capping == "percentile":
+            return f"LEAST({column}, caps.cap{i})"
+        return column
+
+    sums = ["COUNT(*) AS creators"]
+    for i, metric in enumerate(metrics):
+        key = metric.key
+        if metric.kind == "ratio":
+            y, x = capped(i, f"m{i}_v"), f"m{i}_dv"
+            sums += [
+                f"SUM({y}) AS {key}__y",
+                f"SUM({y} * {y}) AS {key}__yy",
+                f"SUM({x}) AS {key}__x",
+                f"SUM({x} * {x}) AS {key}__xx",
+                f"SUM({x} * {y}) AS {key}__xy",
+            ]
+            continue
+        v = capped(i, f"m{i}_v")
+        sums += [f"SUM({v}) AS {key}__v", f"SUM({v} * {v}) AS {key}__vv"]
+        if metric.cuped:
+            p = capped(i, f"m{i}_pv")
+            sums += [f"SUM({p}) AS {key}__p", f"SUM({p} * {p}) AS {key}__pp"]
+            sums.append(f"SUM({v} * {p}) AS {key}__vp")
+    caps_sql = f"SELECT {', '.join(caps)} FROM per_creator" if caps else "SELECT 1 AS none"  # noqa: S608
+    grouping = ", ".join(
+        ["(variation, exposure_day)", *(f"(variation, {name})" for name in dimensions)]
+    )
+    dimension_columns = ", ".join(f"e.{name}" for name in dimensions)
+    selected = ", ".join(dimensions)
+    return f"""
+        WITH r AS ({rows}),
+        active AS (
+            SELECT r.creator_id, {", ".join(windowed)}
+            FROM r JOIN {exposures} AS e ON r.creator_id = e.creator_id
+            WHERE r.day >= e.exposure_day - INTERVAL {reach} DAY AND r.day <= {last}
+              AND r.day >= {first_day}
+            GROUP BY r.creator_id
+        ),
+        per_creator AS MATERIALIZED (
+            SELECT e.variation, e.exposure_day, {dimension_columns}, {", ".join(values)}
+            FROM {exposures} AS e LEFT JOIN active AS a ON a.creator_id = e.creator_id
+            WHERE e.exposure_day <= {last}
+        ),
+        caps AS ({caps_sql})
+        SELECT GROUPING(exposure_day) AS by_dimension, variation, exposure_day, {selected},
+               {", ".join(sums)}
+        FROM per_creator, caps
+        GROUP BY GROUPING SETS ({grouping})
+    """  # noqa: S608 - metric keys are slugs and filters are quoted
+
+
+def sufficient_statistics(
+    engine: DuckDBEngine,
+    metrics: Sequence[MetricSpec],
+    *,
+    exposures: pa.Table | Path,
+    events_dir: Path,
+    as_of: date,
+    dimensions: Sequence[Dimension] = DIMENSIONS,
+) -> Aggregates:
+    """Run the query on `engine` over the rollups under `events_dir` (days up to `as_of`) and
+    the exposures (an Arrow table or a Parquet file)."""
+    connection = engine.connection
+    if isinstance(exposures, Path):
+        connection.execute(
+            "CREATE OR REPLACE TEMP VIEW exposures AS "  # noqa: S608
+            f"SELECT * FROM read_parquet({_quote(exposures.as_posix())})"
+        )
+    else:
+        connection.register("exposures", exposures)
+    for rollup in ("creator_daily", "creator_item_daily"):
+        # Only the days up to the analysis day are listed: files beyond it are never opened.
+        engine.register_rollup(events_dir, rollup, end=as_of.isoformat())
+    sql = statistics_sql(metrics, as_of=as_of, dimensions=dimensions)
+    table = connection.sql(sql).to_arrow_table()
+    caps_sql = None
+    percentile = [i for i, m in enumerate(metrics) if m.capping == "percentile"]
+    aggregates = _collect(table, metrics, dimensions)
+    if percentile:
+        # The caps themselves, for the results page (the same quantiles as in the query).
+        caps_sql = sql.split("SELECT GROUPING(")[0] + "SELECT * FROM caps"  # noqa: S608
+        row = connection.execute(caps_sql).fetchone()
+        if row is not None:
+            for position, i in enumerate(percentile):
+                aggregates.caps[metrics[i].key] = float(row[position] or 0.0)
+    return aggregates
+
+
+def _collect(
+    table: pa.Table, metrics: Sequence[MetricSpec], dimensions: Sequence[Dimension]
+) -> Aggregates:
+    columns = ("creators", *(f"{m.key}__{name}" for m in metrics for name in _sums(m)))
+    aggregates = Aggregates(columns=columns)
+    data = table.to_pydict()
+    matrix = (
+        np.column_stack([np.asarray(data[name], dtype=np.float64) for name in columns])
+        if table.num_rows
+        else np.zeros((0, len(columns)))
+    )
+    matrix = np.nan_to_num(matrix)
+    for row in range(table.num_rows):
+        variation = str(data["variation"][row])
+        if not data["by_dimension"][row]:
+            day = data["exposure_day"][row]
+            aggregates.by_day.setdefault(variation, {})[day] = matrix[row]
+            continue
+        for name in dimensions:
+            value = data[name][row]
+            if value is not None:
+                slices = aggregates.by_dimension.setdefault(name, {})
+                slices.setdefault(str(value) or OTHER, {})[variation] = matrix[row]
+                break
+    return aggregates
+
+
+def exposures_table(
+    creator_ids: Sequence[str],
+    variations: Sequence[str],
+    exposure_days: Sequence[date],
+    dimensions: dict[str, Sequence[str]],
+) -> pa.Table:
+    """An exposures table in the shape the query reads."""
+    columns: dict[str, pa.Array] = {
+        "creator_id": pa.array(creator_ids, pa.string()),
+        "variation": pa.array(variations, pa.string()),
+        "exposure_day": pa.array(exposure_days, pa.date32()),
+    }
+    for name in DIMENSIONS:
+        columns[name] = pa.array(dimensions.get(name, [OTHER] * len(creator_ids)), pa.string())
+    return pa.table(columns)
+
+
+def rollup_range(events_dir: Path, *, as_of: date) -> list[str]:
+    """The creator_daily days the analysis can read (for progress and checks)."""
+    return list(rollup_files(events_dir, "creator_daily", end=as_of.isoformat()))
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: statistics
+
+
+def _interval(effect: Effect) -> Interval:
+    return Interval(estimate=effect.estimate, low=effect.ci_low, high=effect.ci_high)
+
+
+def _frequentist(result: FrequentistResult) -> Frequentist:
+    return Frequentist(
+        absolute=_interval(result.absolute),
+        relative=_interval(result.relative) if result.relative is not None else None,
+        p_value=result.p_value,
+    )
+
+
+def _bayesian(result: BayesianResult) -> Bayesian:
+    return Bayesian(
+        relative=result.relative,
+        effect=Interval(result.effect, result.credible_low, result.credible_high),
+        chance_to_beat_control=result.chance_to_beat_control,
+        risk_treatment=result.risk_treatment,
+        risk_control=result.risk_control,
+    )
+
+
+def _arm_value(metric: MetricSpec, variation: str, sums: np.ndarray, agg: Aggregates) -> ArmValue:
+    n = int(sums[0])
+    if metric.kind == "ratio":
+        y, x = sums[agg.index(metric.key, "y")], sums[agg.index(metric.key, "x")]
+        return ArmValue(variation, n, float(y / x) if x else None, float(y), float(x))
+    total = float(sums[agg.index(metric.key, "v")])
+    return ArmValue(variation, n, total / n if n else None, total)
+
+
+def _stats(metric: MetricSpec, sums: np.ndarray, agg: Aggregates) -> SampleStats | RatioStats:
+    n = int(sums[0])
+
+    def get(name: str) -> float:
+        return float(sums[agg.index(metric.key, name)])
+
+    if metric.kind == "ratio":
+        return RatioStats(
+            n=n,
+            numerator_sum=get("y"),
+            numerator_sum_squares=get("yy"),
+            denominator_sum=get("x"),
+            denominator_sum_squares=get("xx"),
+            cross_sum=get("xy"),
+        )
+    return SampleStats(n=n, sum=get("v"), sum_squares=get("vv"))
+
+
+def _cuped(metric: MetricSpec, sums: np.ndarray, agg: Aggregates) -> CupedStats:
+    def get(name: str) -> float:
+        return float(sums[agg.index(metric.key, name)])
+
+    return CupedStats(
+        n=int(sums[0]),
+        sum=get("v"),
+        sum_squares=get("vv"),
+        pre_sum=get("p"),
+        pre_sum_squares=get("pp"),
+        cross_sum=get("vp"),
+    )
+
+
+def _verdict(result: FrequentistResult, p_value: float, alpha: float, lower: bool) -> Verdict:
+    if p_value >= alpha:
+        return "inconclusive"
+    improved = (result.absolute.estimate < 0) if lower else (result.absolute.estimate > 0)
+    return "better" if improved else "worse"
+
+
+@dataclass
+class _Compared:
+    comparison: Comparison
+    decisive: FrequentistResult  # the sequential result decisions use (CUPED when available)
+    non_inferiority: NonInferiorityResult | None
+
+
+def _compare(
+    spec: ExperimentSpec,
+    metric: MetricSpec,
+    control: str,
+    treatment: str,
+    arms: dict[str, ArmEstimate],
+    cuped: dict[str, ArmEstimate] | None,
+    reduction: float | None,
+    values: dict[str, ArmValue],
+) -> _Compared:
+    alpha = spec.alpha
+    a, b = arms[control], arms[treatment]
+    fixed = welch_test(a, b, alpha=alpha)
+    sequential = sequential_test(a, b, alpha=alpha, tuning_parameter=spec.tuning_parameter)
+    relative = a.mean != 0
+    bayes = bayesian_test(a, b, relative=relative, lower_is_better=metric.lower_is_better)
+    cuped_fixed = cuped_sequential = None
+    cuped_bayes = None
+    if cuped is not None:
+        ca, cb = cuped[control], cuped[treatment]
+        cuped_fixed = welch_test(ca, cb, alpha=alpha)
+        cuped_sequential = sequential_test(
+            ca, cb, alpha=alpha, tuning_parameter=spec.tuning_parameter
+        )
+        cuped_bayes = bayesian_test(
+            ca, cb, relative=ca.mean != 0, lower_is_better=metric.lower_is_better
+        )
+    decisive = cuped_sequential or sequential
+    non_inferiority = None
+    ni = None
+    if metric.guardrail:
+        source = cuped if cuped is not None else arms
+        ni = non_inferiority_test(
+            source[control],
+            source[treatment],
+            margin=metric.guardrail_margin,
+            relative=source[control].mean != 0,
+            lower_is_better=metric.lower_is_better,
+            alpha=alpha,
+        )
+        non_inferiority = NonInferiority(
+            margin=ni.margin,
+            worst_case=ni.worst_case,
+            p_value=ni.p_value,
+            non_inferior=ni.non_inferior,
+            inferior=ni.inferior,
+        )
+    comparison = Comparison(
+        variation=treatment,
+        control=values[control],
+        treatment=values[treatment],
+        fixed=_frequentist(fixed),
+        sequential=_frequentist(sequential),
+        bayesian=_bayesian(bayes),
+        cuped_fixed=_frequentist(cuped_fixed) if cuped_fixed else None,
+        cuped_sequential=_frequentist(cuped_sequential) if cuped_sequential else None,
+        cuped_bayesian=_bayesian(cuped_bayes) if cuped_bayes else None,
+        cuped_variance_reduction=reduction,
+        adjusted_p_value=None,
+        non_inferiority=non_inferiority,
+        verdict=_verdict(decisive, decisive.p_value, alpha, metric.lower_is_better),
+    )
+    return _Compared(comparison, decisive, ni)
+
+
+def _cumulative(
+    spec: ExperimentSpec, metric: MetricSpec, agg: Aggregates, start: date, as_of: date
+) -> tuple[CumulativeSeries, ...]:
+    control = spec.variations[0].key
+    days = [start + timedelta(days=i) for i in range((as_of - start).days + 1)]
+    cohorts = {
+        v.key: np.cumsum(
+            [agg.by_day.get(v.key, {}).get(day, np.zeros(len(agg.columns))) for day in days],
+            axis=0,
+        )
+        for v in spec.variations
+    }
+    series = []
+    for variation in spec.variations[1:]:
+        points = []
+        for i, day in enumerate(days):
+            try:
+                a = estimate(_stats(metric, cohorts[control][i], agg))
+                b = estimate(_stats(metric, cohorts[variation.key][i], agg))
+                result = sequential_test(
+                    a, b, alpha=spec.alpha, tuning_parameter=spec.tuning_parameter
+                )
+            except StatsInputError:
+                continue  # too few creators yet on that day
+            points.append(
+                CumulativePoint(
+                    day=day,
+                    control_creators=a.n,
+                    treatment_creators=b.n,
+                    absolute=_interval(result.absolute),
+                    relative=_interval(result.relative) if result.relative else None,
+                )
+            )
+        series.append(CumulativeSeries(variation=variation.key, points=tuple(points)))
+    return tuple(series)
+
+
+def _dimensions(
+    spec: ExperimentSpec, metric: MetricSpec, agg: Aggregates
+) -> tuple[DimensionSlice, ...]:
+    control = spec.variations[0].key
+    zeros = np.zeros(len(agg.columns))
+    slices: list[tuple[str, str, dict[str, np.ndarray]]] = []
+    for dimension, by_value in agg.by_dimension.items():
+        ranked = sorted(
+            by_value.items(), key=lambda item: (-sum(s[0] for s in item[1].values()), item[0])
+        )
+        other: dict[str, np.ndarray] = {}
+        for rank, (value, by_variation) in enumerate(ranked):
+            if rank < TOP_VALUES and value != OTHER:
+                slices.append((dimension, value, by_variation))
+            else:
+                for key, sums in by_variation.items():
+                    other[key] = other.get(key, zeros) + sums
+        if other:
+            slices.append((dimension, OTHER, other))
+    found: list[tuple[str, str, int, list[SliceComparison], str]] = []
+    p_values: list[float] = []
+    for dimension, value, by_variation in slices:
+        arm_sums = {v.key: by_variation.get(v.key, zeros) for v in spec.variations}
+        values = {key: _arm_value(metric, key, s, agg) for key, s in arm_sums.items()}
+        comparisons: list[SliceComparison] = []
+        error = ""
+        try:
+            arms = {key: estimate(_stats(metric, s, agg)) for key, s in arm_sums.items()}
+            for treatment in spec.variations[1:]:
+                tested = sequential_test(
+                    arms[control],
+                    arms[treatment.key],
+                    alpha=spec.alpha,
+                    tuning_parameter=spec.tuning_parameter,
+                )
+                comparisons.append(
+                    SliceComparison(
+                        variation=treatment.key,
+                        control=values[control],
+                        treatment=values[treatment.key],
+                        relative=_interval(tested.relative) if tested.relative else None,
+                        absolute=_interval(tested.absolute),
+                        p_value=tested.p_value,
+                        adjusted_p_value=1.0,
+                    )
+                )
+        except StatsInputError as problem:
+            comparisons, error = [], str(problem)
+        p_values.extend(c.p_value for c in comparisons)
+        creators = int(sum(s[0] for s in arm_sums.values()))
+        found.append((dimension, value, creators, comparisons, error))
+    adjusted = iter(benjamini_hochberg(p_values) if p_values else [])
+    breakdown = []
+    for dimension, value, creators, comparisons, error in found:
+        with_adjusted = tuple(
+            replace(c, adjusted_p_value=float(next(adjusted))) for c in comparisons
+        )
+        breakdown.append(
+            DimensionSlice(
+                dimension=dimension,  # type: ignore[arg-type]
+                value=value,
+                creators=creators,
+                comparisons=with_adjusted,
+                error=error,
+            )
+        )
+    return tuple(breakdown)
+
+
+def _power(
+    spec: ExperimentSpec,
+    metric: MetricSpec,
+    control: ArmEstimate,
+    current: Sequence[int],
+    daily: float,
+) -> Power | None:
+    plan = Plan(alpha=spec.alpha, variations=len(spec.variations))
+    try:
+        mde = minimum_detectable_effect(
+            n_per_variation=min(current),
+            baseline_mean=control.mean,
+            baseline_variance=control.variance,
+            plan=plan,
+        ).relative
+        required = sample_size_per_variation(
+            baseline_mean=control.mean,
+            baseline_variance=control.variance,
+            relative_effect=metric.target_effect,
+            plan=plan,
+        )
+        days = duration_estimate(
+            required_per_variation=required,
+            current_per_variation=current,
+            daily_units=daily,
+            weights=[v.weight for v in spec.variations],
+        ).days_remaining
+    except StatsInputError:
+        return None  # a zero baseline or no variance: nothing to plan on yet
+    return Power(
+        target_effect=metric.target_effect,
+        minimum_detectable_effect=mde,
+        required_per_variation=required,
+        days_remaining=days,
+    )
+
+
+def analyze(
+    spec: ExperimentSpec,
+    agg: Aggregates,
+    *,
+    as_of: date,
+    computed_at: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> ExperimentResults:
+    """Every metric's comparisons, cumulative series, dimension slices and power; SRM; Holm over
+    the primary metrics and treatments; the decision per treatment."""
+    keys = [v.key for v in spec.variations]
+    control = keys[0]
+    totals = {key: agg.total(key) for key in keys}
+    creators = [int(totals[key][0]) for key in keys]
+    exposure_days = sorted({day for days in agg.by_day.values() for day in days})
+    start = exposure_days[0] if exposure_days else as_of
+    warnings: list[str] = []
+    srm = None
+    srm_result = None
+    if sum(creators) > 0:
+        srm_result = srm_check(creators, [v.weight for v in spec.variations])
+        srm = Srm(
+            observed=srm_result.observed,
+            expected=srm_result.expected,
+            p_value=srm_result.p_value,
+            mismatch=srm_result.mismatch,
+            threshold=srm_result.threshold,
+        )
+    recent = as_of - timedelta(days=ARRIVAL_DAYS - 1)
+    arrivals = sum(
+        float(sums[0])
+        for days in agg.by_day.values()
+        for day, sums in days.items()
+        if day >= recent
+    )
+    daily = arrivals / min(ARRIVAL_DAYS, (as_of - start).days + 1)
+
+    results: list[MetricResult] = []
+    compared: dict[tuple[str, str], _Compared] = {}
+    for metric in spec.metrics:
+        if progress:
+            progress(metric.key)
+        role: Literal["primary", "guardrail"] = "guardrail" if metric.guardrail else "primary"
+        if metric in spec.guardrails:
+            role = "guardrail"
+        values = {key: _arm_value(metric, key, totals[key], agg) for key in keys}
+        comparisons: list[Comparison] = []
+        error = ""
+        power = None
+        try:
+            arms = {key: estimate(_stats(metric, totals[key], agg)) for key in keys}
+            cuped = reductions = None
+            if metric.cuped:
+                adjustment = cuped_estimates([_cuped(metric, totals[key], agg) for key in keys])
+                cuped = dict(zip(keys, adjustment.estimates, strict=True))
+                reductions = dict(zip(keys, adjustment.variance_reduction, strict=True))
+            for key in keys[1:]:
+                item = _compare(
+                    spec,
+                    metric,
+                    control,
+                    key,
+                    arms,
+                    cuped,
+                    reductions[key] if reductions else None,
+                    values,
+                )
+                compared[(metric.key, key)] = item
+                comparisons.append(item.comparison)
+            power = _power(spec, metric, arms[control], creators, daily)
+        except StatsInputError as problem:
+            error = str(problem)
+            comparisons = []
+            warnings.append(f"{metric.key}: {problem}")
+        results.append(
+            MetricResult(
+                key=metric.key,
+                name=metric.name,
+                kind=metric.kind,
+                role=role,
+                lower_is_better=metric.lower_is_better,
+                window_days=metric.window_days,
+                delay_days=metric.delay_days,
+                arms=tuple(values[key] for key in keys),
+                comparisons=tuple(comparisons),
+                cumulative=_cumulative(spec, metric, agg, start, as_of) if not error else (),
+                dimensions=_dimensions(spec, metric, agg),
+                power=power,
+                error=error,
+            )
+        )
+
+    # Holm over the primary metrics and treatments, on the p-values decisions use.
+    primary_keys = [(m.key, v) for m in spec.primary for v in keys[1:] if (m.key, v) in compared]
+    holm = holm_bonferroni([compared[k].decisive.p_value for k in primary_keys])
+    adjusted = dict(zip(primary_keys, (float(p) for p in holm), strict=True))
+    final: list[MetricResult] = []
+    for metric_result, metric in zip(results, spec.metrics, strict=True):
+        updated = []
+        for comparison in metric_result.comparisons:
+            p = adjusted.get((metric.key, comparison.variation))
+            verdict = comparison.verdict
+            if p is not None:
+                verdict = _verdict(
+                    compared[(metric.key, comparison.variation)].decisive,
+                    p,
+                    spec.alpha,
+                    metric.lower_is_better,
+                )
+            updated.append(replace(comparison, adjusted_p_value=p, verdict=verdict))
+        final.append(replace(metric_result, comparisons=tuple(updated)))
+
+    decisions = []
+    for key in keys[1:]:
+        primary = [
+            PrimaryMetric(
+                m.key,
+                compared[(m.key, key)].decisive,
+                lower_is_better=m.lower_is_better,
+                adjusted_p_value=adjusted[(m.key, key)],
+            )
+            for m in spec.primary
+            if (m.key, key) in compared
+        ]
+        guardrails = [
+            Guardrail(m.key, compared[(m.key, key)].non_inferiority)  # type: ignore[arg-type]
+            for m in spec.guardrails
+            if (m.key, key) in compared and compared[(m.key, key)].non_inferiority is not None
+        ]
+        if not primary:
+            continue
+        decision = decide(primary=primary, guardrails=guardrails, srm=srm_result)
+        decisions.append(
+            VariationDecision(
+                variation=key,
+                action=decision.action,
+                reasons=tuple(
+                    DecisionReason(code=str(reason.code), metric=reason.metric)
+                    for reason in decision.reasons
+                ),
+            )
+        )
+    return ExperimentResults(
+        experiment=spec.key,
+        as_of=as_of,
+        start=start,
+        computed_at=computed_at,
+        alpha=spec.alpha,
+        variations=tuple(
+            VariationInfo(v.key, v.name, v.weight, creators[i])
+            for i, v in enumerate(spec.variations)
+        ),
+        srm=srm,
+        metrics=tuple(final),
+        decisions=tuple(decisions),
+        warnings=tuple(warnings),
+    )

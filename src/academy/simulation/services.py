@@ -17,8 +17,8 @@ consistent.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,28 @@ from academy.events.capture import capture_log
 from academy.events.lake import append_to_lake
 from academy.events.rollups import rollup_days
 from academy.events.services import MAX_BATCH, events_ingest
+from academy.events.taxonomy import ENTRY_POINTS
+from academy.experiments.assignment import eval_feature
+from academy.experiments.models import Assignment, Experiment, ExperimentStatus, Flag, ValueType
+from academy.experiments.selectors import creator_attributes, flags_payload
+from academy.experiments.services import (
+    ExperimentInput,
+    VariationInput,
+    experiment_create,
+    experiment_start,
+    flag_create,
+)
 from academy.learning.models import BadgeAward, Certificate, Enrollment, LessonProgress, QuizAttempt
 from academy.simulation.engine import assumptions
-from academy.simulation.engine.events import EventBatch, batch_records, batch_table, creator_ids
+from academy.simulation.engine.assumptions import APP_VERSIONS, PLATFORMS
+from academy.simulation.engine.events import (
+    NAME,
+    EventBatch,
+    batch_records,
+    batch_table,
+    creator_ids,
+)
+from academy.simulation.engine.experiments import SimulatedExperiment
 from academy.simulation.engine.policies import Policy
 from academy.simulation.engine.population import NICHES, REGIONS
 from academy.simulation.engine.simulator import (
@@ -76,6 +95,88 @@ class SimulationResult:
     creators_reused: int
     days: list[str]  # UTC days that received events (the rollups to recompute)
     rolled_up: bool
+
+
+@dataclass(frozen=True)
+class ExperimentEffect:
+    """A running experiment to play in the simulation, and its known true effect.
+
+    ``ctr_lift`` maps variation keys to the relative change of the click probability of what
+    is shown at ``entry_point`` to creators in that variation (0.08: +8 %); variations left out
+    (the control) are unchanged. Everything else the creators do follows from their clicks as
+    in any run.
+    """
+
+    key: str
+    ctr_lift: Mapping[str, float]
+    entry_point: str = "for_you_card"
+
+
+def _experiment_for(effect: ExperimentEffect) -> Experiment:
+    """The running experiment ``effect`` names, with lifts that fit it, or ValidationFailed."""
+    experiment = Experiment.objects.select_related("flag").filter(key=effect.key).first()
+    if experiment is None:
+        raise ValidationFailed(
+            _("There is no experiment “%(key)s”.") % {"key": effect.key},
+            errors={"experiment": _("Name an experiment of the console.")},
+        )
+    if experiment.status != ExperimentStatus.RUNNING:
+        raise ValidationFailed(
+            _("The experiment “%(key)s” is not running: start it first.") % {"key": effect.key},
+            errors={"experiment": _("Start the experiment first.")},
+        )
+    unknown = sorted(set(effect.ctr_lift) - set(experiment.variation_keys))
+    if unknown:
+        raise ValidationFailed(
+            _("The experiment has no variation %(names)s.") % {"names": ", ".join(unknown)},
+            errors={"ctr_lift": _("Name variations of the experiment.")},
+        )
+    if any(not np.isfinite(lift) or lift <= -1 for lift in effect.ctr_lift.values()):
+        raise ValidationFailed(
+            _("A change of click-through rate is a number above -1 (-100 %)."),
+            errors={"ctr_lift": _("Give a number above -1, such as 0.08 for +8 %.")},
+        )
+    if effect.entry_point not in ENTRY_POINTS:
+        raise ValidationFailed(
+            _("Choose an entry point: %(names)s.") % {"names": ", ".join(ENTRY_POINTS)},
+            errors={"entry_point": _("Choose one of the entry points.")},
+        )
+    return experiment
+
+
+def simulated_assignment(*, experiment: Experiment, world: World) -> SimulatedExperiment:
+    """Each simulated creator's variation, as the product assigns it: the experiment's flag
+    evaluated on the served GrowthBook payload for the creator's attributes (the stored Creator
+    row, with the platform and app version the host app would pass), with no earlier sticky
+    assignment."""
+    population = world.population
+    ids = creator_ids(np.arange(population.size), CREATOR_PREFIX)
+    flags = flags_payload().flags
+    keys = experiment.variation_keys
+    variation = np.full(population.size, -1, dtype=np.int64)
+    creators = Creator.objects.filter(external_id__range=(ids[0], ids[-1])).only(
+        "external_id", "region", "language", "follower_tier", "follower_count", "niche",
+        "level", "is_minor",
+    )  # fmt: skip
+    for creator in creators.iterator(chunk_size=ROW_BATCH * 5):
+        index = int(creator.external_id.removeprefix(CREATOR_PREFIX))
+        attributes = creator_attributes(
+            creator=creator,
+            platform=PLATFORMS[population.platform[index]],
+            app_version=APP_VERSIONS[population.app_version[index]],
+        )
+        outcome = eval_feature(experiment.flag.key, flags, attributes, sticky_assignments={})
+        result = outcome.experiment
+        if result is not None and result.in_experiment and result.experiment_key == experiment.key:
+            variation[index] = keys.index(result.variation_key)
+    return SimulatedExperiment(
+        key=experiment.key,
+        flag_key=experiment.flag.key,
+        variations=tuple(keys),
+        bucket_version=experiment.bucket_version,
+        variation=variation,
+        click_multiplier=(1.0,) * len(keys),
+    )
 
 
 def _validate(*, creators: int, days: int, seed: int, policy: str | Policy, sink: str) -> None:
@@ -228,6 +329,52 @@ def _upsert(
             cursor.executemany(sql, batch)
 
 
+class _AssignmentWriter:
+    """The exposures of the run's experiment as Assignment rows (the product's exposure record),
+    written with the learning, after their events."""
+
+    def __init__(self, world: World, creator_pks: IntArray, experiment: Experiment) -> None:
+        self.creator_pks = creator_pks
+        self.experiment = experiment
+        assert world.experiment is not None
+        self.variations = world.experiment.variations
+
+    def forget(self, creators: int) -> None:
+        """A run starts afresh: the simulated creators' earlier assignments go."""
+        ids = creator_ids(np.array([0, creators - 1]), CREATOR_PREFIX)
+        Assignment.objects.filter(
+            experiment=self.experiment, creator__external_id__range=(ids[0], ids[1])
+        ).delete()
+
+    def write(self, batches: Sequence[EventBatch]) -> None:
+        exposure = [batch.name == NAME["exposure"] for batch in batches]
+        creators = _join([b.creator[e] for b, e in zip(batches, exposure, strict=True)])
+        if not creators.size:
+            return
+        when = _datetimes(
+            _join([b.timestamp_us[e] for b, e in zip(batches, exposure, strict=True)])
+        )
+        variation = _join([b.variation[e] for b, e in zip(batches, exposure, strict=True)])
+        _upsert(
+            Assignment,
+            ("creator_id", "experiment_id", "variation", "bucket_version", "assigned_at"),
+            zip(
+                self.creator_pks[creators].tolist(),
+                [self.experiment.pk] * creators.size,
+                [self.variations[v] for v in variation.tolist()],
+                [self.experiment.bucket_version] * creators.size,
+                when,
+                strict=True,
+            ),
+            conflict=("creator_id", "experiment_id"),
+            update=("variation", "bucket_version", "assigned_at"),
+        )
+
+
+def _join(parts: list[IntArray]) -> IntArray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 class _LearningWriter:
     """Turns LearningChanges into upserts of the learning tables, in one transaction."""
 
@@ -346,6 +493,7 @@ class _Writer:
     events_dir: Path
     learning: _LearningWriter
     now: datetime
+    assignments: _AssignmentWriter | None = None
     days: set[str] = field(default_factory=set)
     waiting: list[ChunkResult] = field(default_factory=list)
     waiting_events: int = 0
@@ -383,11 +531,14 @@ class _Writer:
             )
             run = append_to_lake(events_dir=self.events_dir, table=table)
             self.days |= set(run.days)
-        self.learning.write(
-            LearningChanges.merge(
-                [result.learning for result in self.waiting], self.world.catalog.size
+        with transaction.atomic():
+            self.learning.write(
+                LearningChanges.merge(
+                    [result.learning for result in self.waiting], self.world.catalog.size
+                )
             )
-        )
+            if self.assignments is not None:
+                self.assignments.write([result.events for result in self.waiting])
         self.waiting, self.waiting_events = [], 0
 
     def close(self) -> None:
@@ -408,6 +559,7 @@ def simulation_run(
     rollups: bool = False,
     progress: Callable[[RunProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    experiment: ExperimentEffect | None = None,
 ) -> SimulationResult:
     """Simulate ``creators`` creators for ``days`` days ending now, and write what they did.
 
@@ -415,8 +567,13 @@ def simulation_run(
     lake sink and ``rollups``, the touched days' rollups are recomputed at the end; events sent
     through the capture path are compacted and rolled up by the worker as usual.
     ``should_stop`` is asked between chunks; a stopped run writes what it simulated and says so.
+    With ``experiment``, that running experiment plays from the first simulated day: creators
+    are assigned as the product assigns them, exposed at their first session (an ``exposure``
+    event and an Assignment row), their events carry the variation, and the variations' clicks
+    at the entry point follow the given true effect.
     """
     _validate(creators=creators, days=days, seed=seed, policy=policy, sink=sink)
+    running = _experiment_for(experiment) if experiment is not None else None
     try:
         catalog = simulation_catalog()
     except ValueError as error:
@@ -431,6 +588,21 @@ def simulation_run(
     now = clock.now()
     creator_pks, created = simulated_creators_ensure(world=world, now=now)
     simulated_learning_reset(creators=creators)
+    assignments = None
+    if running is not None and experiment is not None:
+        assigned = simulated_assignment(experiment=running, world=world)
+        world = replace(
+            world,
+            experiment=replace(
+                assigned,
+                click_multiplier=tuple(
+                    1.0 + float(experiment.ctr_lift.get(key, 0.0)) for key in assigned.variations
+                ),
+                entry_point=experiment.entry_point,
+            ),
+        )
+        assignments = _AssignmentWriter(world, creator_pks, running)
+        assignments.forget(creators)
     chosen = policy_for(policy, world) if isinstance(policy, str) else policy
     writer = _Writer(
         world=world,
@@ -438,6 +610,7 @@ def simulation_run(
         events_dir=events_dir,
         learning=_LearningWriter(world, creator_pks),
         now=now,
+        assignments=assignments,
     )
     report = Simulator(world, chosen, days=days, now_us=_now_us(now)).run(
         on_chunk=writer.chunk, progress=progress, should_stop=should_stop
@@ -460,3 +633,59 @@ def simulation_run(
 def simulation_summary(result: SimulationResult) -> dict[str, Any]:
     """The result as plain JSON-ready data (for --json and the benchmark)."""
     return asdict(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo experiment
+
+DEMO_EXPERIMENT = "for-you-card-design"
+DEMO_VARIATIONS = (("classic", "Classic"), ("thumbnail", "Thumbnail"))
+# The demo's known true effect: the thumbnail card is clicked 8 % more often than the classic one.
+DEMO_CTR_LIFT = 0.08
+# What the demo experiment is judged on (keys of the metrics catalog).
+DEMO_PRIMARY_METRICS: tuple[str, ...] = ()
+DEMO_GUARDRAIL_METRICS: tuple[str, ...] = ()
+
+
+def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
+    """The demo's flag and experiment on the For You card design (classic or thumbnail, 50/50),
+    running since ``started_at`` (the first simulated day).
+
+    Created on the first call; afterwards a draft or stopped experiment is started again and a
+    running one gets the new start. A shipped one is left alone (None): its results stay.
+    """
+    flag = Flag.objects.filter(key=DEMO_EXPERIMENT).first()
+    if flag is None:
+        flag = flag_create(
+            key=DEMO_EXPERIMENT,
+            value_type=ValueType.STRING,
+            default_value=DEMO_VARIATIONS[0][0],
+            description=(
+                "The design of the For You card in the host app's feed: the classic text card "
+                "or one with the item's thumbnail."
+            ),
+        )
+    experiment = Experiment.objects.select_related("flag").filter(key=DEMO_EXPERIMENT).first()
+    if experiment is None:
+        experiment = experiment_create(
+            key=DEMO_EXPERIMENT,
+            flag=flag,
+            data=ExperimentInput(
+                name="For You card design",
+                hypothesis=(
+                    "A thumbnail on the For You card makes creators open it more often "
+                    "(the simulation's true effect: +8 % click-through)."
+                ),
+                variations=[VariationInput(key, name, key) for key, name in DEMO_VARIATIONS],
+                weights=[0.5, 0.5],
+                primary_metrics=DEMO_PRIMARY_METRICS,
+                guardrail_metrics=DEMO_GUARDRAIL_METRICS,
+            ),
+        )
+    if experiment.status == ExperimentStatus.SHIPPED:
+        return None
+    if experiment.status != ExperimentStatus.RUNNING:
+        experiment_start(experiment=experiment, at=started_at)
+    Experiment.objects.filter(pk=experiment.pk).update(started_at=started_at, stopped_at=None)
+    experiment.refresh_from_db()
+    return experiment

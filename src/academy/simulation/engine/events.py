@@ -23,6 +23,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from academy.simulation.engine.assumptions import APP_VERSIONS, PLATFORMS
 from academy.simulation.engine.catalog import Catalog
+from academy.simulation.engine.experiments import SimulatedExperiment
 from academy.simulation.engine.population import REGIONS, Population
 
 EVENT_NAMES = (
@@ -39,6 +40,7 @@ EVENT_NAMES = (
     "badge_earned",
     "like",
     "save",
+    "exposure",
 )
 SERVER_EVENTS = frozenset(
     {"enroll", "lesson_start", "lesson_progress", "lesson_complete", "quiz_submit", "badge_earned"}
@@ -92,6 +94,7 @@ class EventBatch:
     passed: IntArray  # 1, 0 or -1
     query: IntArray  # index into the world's query vocabulary
     results: IntArray
+    variation: IntArray  # the creator's variation in the run's experiment, -1 for none
 
     def __len__(self) -> int:
         return int(self.name.size)
@@ -147,9 +150,14 @@ def creator_ids(indices: IntArray, prefix: str) -> list[str]:
     return [f"{prefix}{index:07d}" for index in indices.tolist()]
 
 
-def _properties(batch: EventBatch, queries: Sequence[str]) -> dict[int, dict[str, Any]]:
+def _properties(
+    batch: EventBatch, queries: Sequence[str], experiment: SimulatedExperiment | None
+) -> dict[int, dict[str, Any]]:
     """Per row with properties, the properties object the event carries."""
     found: dict[int, dict[str, Any]] = {}
+    if experiment is not None:
+        for row in np.flatnonzero(batch.name == NAME["exposure"]).tolist():
+            found[row] = experiment.exposure_properties(int(batch.variation[row]))
     for row in np.flatnonzero(batch.percent >= 0).tolist():
         found[row] = {"percent": int(batch.percent[row])}
     for row in np.flatnonzero(batch.passed >= 0).tolist():
@@ -170,6 +178,7 @@ class Vocabulary:
     population: Population
     queries: Sequence[str]
     creator_prefix: str
+    experiment: SimulatedExperiment | None = None
 
 
 def _columns(batch: EventBatch, vocabulary: Vocabulary) -> dict[str, pa.Array]:
@@ -182,6 +191,7 @@ def _columns(batch: EventBatch, vocabulary: Vocabulary) -> dict[str, pa.Array]:
     ).dictionary_decode()
     item_kinds = [item.item_kind for item in catalog.items]
     item_ids = [item.item_id for item in catalog.items]
+    item_codes, flag_items = _items(batch, vocabulary)
     return {
         "uuid": uuid_strings(batch.uuid),
         "name": _lookup(batch.name, EVENT_NAMES),
@@ -190,8 +200,8 @@ def _columns(batch: EventBatch, vocabulary: Vocabulary) -> dict[str, pa.Array]:
         "anonymous_id": _lookup(np.full(len(batch), -1, dtype=np.int64), ()),
         "session_id": uuid_strings(batch.session),
         "entry_point": _lookup(batch.entry_point, EVENT_ENTRY_POINTS),
-        "item_kind": _lookup(batch.item, item_kinds),
-        "item_id": _lookup(batch.item, item_ids),
+        "item_kind": _lookup(item_codes, [*item_kinds, *(["flag"] * len(flag_items))]),
+        "item_id": _lookup(item_codes, [*item_ids, *flag_items]),
         "request_id": uuid_strings(batch.request),
         "position": pa.array(batch.position, mask=batch.position < 0, type=pa.int32()),
         "region": _lookup(population.region[batch.creator], REGIONS),
@@ -203,13 +213,37 @@ def _columns(batch: EventBatch, vocabulary: Vocabulary) -> dict[str, pa.Array]:
     }
 
 
+def _items(batch: EventBatch, vocabulary: Vocabulary) -> tuple[IntArray, list[str]]:
+    """Item codes with the experiment's flag after the catalogue (an exposure's item)."""
+    experiment = vocabulary.experiment
+    if experiment is None:
+        return batch.item, []
+    exposure = batch.name == NAME["exposure"]
+    return np.where(exposure, vocabulary.catalog.size, batch.item), [experiment.flag_key]
+
+
+def _experiments_json(batch: EventBatch, vocabulary: Vocabulary) -> npt.NDArray[np.object_]:
+    """The experiments column: the creator's variation, once exposed; "{}" otherwise."""
+    if vocabulary.experiment is None:
+        return np.full(len(batch), "{}", dtype=object)
+    texts = np.array(vocabulary.experiment.experiments_json(), dtype=object)
+    return texts[batch.variation]
+
+
 def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _properties_json(batch: EventBatch, queries: Sequence[str]) -> npt.NDArray[np.object_]:
+def _properties_json(
+    batch: EventBatch, queries: Sequence[str], experiment: SimulatedExperiment | None
+) -> npt.NDArray[np.object_]:
     """The properties column as JSON text, formatted per kind of event rather than per row."""
     text = np.full(len(batch), "{}", dtype=object)
+    if experiment is not None:
+        rows = np.flatnonzero(batch.name == NAME["exposure"])
+        text[rows] = np.array(experiment.exposure_properties_json(), dtype=object)[
+            batch.variation[rows]
+        ]
     rows = np.flatnonzero(batch.percent >= 0)
     text[rows] = [f'{{"percent":{p}}}' for p in batch.percent[rows].tolist()]
     rows = np.flatnonzero(batch.passed >= 0)
@@ -235,8 +269,10 @@ def _properties_json(batch: EventBatch, queries: Sequence[str]) -> npt.NDArray[n
 def batch_table(batch: EventBatch, vocabulary: Vocabulary) -> pa.Table:
     """The events as lake rows (LAKE_SCHEMA)."""
     columns = _columns(batch, vocabulary)
-    columns["experiments"] = pa.array(np.full(len(batch), "{}", dtype=object), type=pa.string())
-    columns["properties"] = pa.array(_properties_json(batch, vocabulary.queries), type=pa.string())
+    columns["experiments"] = pa.array(_experiments_json(batch, vocabulary), type=pa.string())
+    columns["properties"] = pa.array(
+        _properties_json(batch, vocabulary.queries, vocabulary.experiment), type=pa.string()
+    )
     return pa.table([columns[field.name] for field in LAKE_SCHEMA], schema=LAKE_SCHEMA)
 
 
@@ -257,7 +293,9 @@ def batch_records(batch: EventBatch, vocabulary: Vocabulary) -> list[dict[str, A
     server = np.isin(batch.name, [NAME[name] for name in SERVER_EVENTS])
     creators, inverse = np.unique(batch.creator, return_inverse=True)
     timestamps = np.datetime_as_string(batch.timestamp_us.astype("datetime64[us]"), unit="us")
-    properties = _properties(batch, vocabulary.queries)
+    properties = _properties(batch, vocabulary.queries, vocabulary.experiment)
+    experiment = vocabulary.experiment
+    item_codes, flag_items = _items(batch, vocabulary)
     columns = zip(
         _uuid_texts(batch.uuid),
         _texts(batch.name, EVENT_NAMES),
@@ -265,8 +303,8 @@ def batch_records(batch: EventBatch, vocabulary: Vocabulary) -> list[dict[str, A
         _texts(inverse, creator_ids(creators, vocabulary.creator_prefix)),
         _uuid_texts(batch.session),
         _texts(batch.entry_point, EVENT_ENTRY_POINTS),
-        _texts(batch.item, [item.item_kind for item in catalog.items]),
-        _texts(batch.item, [item.item_id for item in catalog.items]),
+        _texts(item_codes, [*(i.item_kind for i in catalog.items), *(["flag"] * len(flag_items))]),
+        _texts(item_codes, [*(i.item_id for i in catalog.items), *flag_items]),
         _uuid_texts(batch.request),
         batch.position.tolist(),
         _texts(population.region[batch.creator], REGIONS),
@@ -298,5 +336,7 @@ def batch_records(batch: EventBatch, vocabulary: Vocabulary) -> list[dict[str, A
         }
         if row in properties:
             record["properties"] = properties[row]
+        if experiment is not None and batch.variation[row] >= 0:
+            record["experiments"] = {experiment.key: experiment.variations[batch.variation[row]]}
         records.append(record)
     return records

@@ -31,6 +31,7 @@ from academy.simulation.engine.events import (
     Vocabulary,
     random_uuids,
 )
+from academy.simulation.engine.experiments import SimulatedExperiment
 from academy.simulation.engine.parameters import Parameters, parameters_load
 from academy.simulation.engine.policies import (
     Feedback,
@@ -74,10 +75,13 @@ class World:
     query_items: BoolArray  # (queries, items)
     query_topic: IntArray  # -1 for gap queries
     base_logit: dict[str, float]  # per entry point, calibrated to BASE_CLICK_RATES
+    experiment: SimulatedExperiment | None = None  # running from the first simulated day
 
     @property
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(self.catalog, self.population, self.queries, CREATOR_PREFIX)
+        return Vocabulary(
+            self.catalog, self.population, self.queries, CREATOR_PREFIX, self.experiment
+        )
 
     def utility(self, creators: IntArray) -> FloatArray:
         return utility(
@@ -349,6 +353,7 @@ class _Events:
         requests: npt.NDArray[np.uint8],
         rng: np.random.Generator,
         now_us: int,
+        variation: IntArray | None,
     ) -> EventBatch:
         keys = (
             "name", "timestamp_us", "creator", "session", "entry_point", "item", "request",
@@ -382,6 +387,11 @@ class _Events:
             passed=columns["passed"],
             query=columns["query"],
             results=columns["results"],
+            variation=(
+                np.full(columns["name"].size, -1, dtype=np.int64)
+                if variation is None
+                else variation[columns["creator"]]
+            ),
         )
 
 
@@ -417,6 +427,8 @@ class Simulator:
         self.active_today = np.zeros(size, dtype=np.bool_)
         self.counters = _Counters()
         self.query_pools = self._query_pools()
+        # When each creator was exposed to the run's experiment (µs; -1 not yet).
+        self.exposed_us = np.full(size, -1, dtype=np.int64)
 
     def _rng(self, purpose: int, day: int, chunk: int) -> np.random.Generator:
         key: tuple[int, ...] = (purpose, day, chunk)
@@ -542,6 +554,7 @@ class Simulator:
             uuid_rng=self._rng(_UUIDS, day, chunk),
         )
         self._sessions(state, active)
+        self._exposures(state)
         for entry in a.ENTRY_POINTS:
             self._entry_point(state, entry)
         idle = ~state.clicked_in_session
@@ -567,6 +580,7 @@ class Simulator:
             requests=np.vstack([np.zeros((0, 16), dtype=np.uint8), *state.request_uuids]),
             rng=state.uuid_rng,
             now_us=self.now_us,
+            variation=None if world.experiment is None else world.experiment.variation,
         )
         for code, count in zip(*np.unique(batch.name, return_counts=True), strict=True):
             name = EVENT_NAMES[int(code)]
@@ -604,6 +618,22 @@ class Simulator:
         )
         state.session_uuids = random_uuids(state.uuid_rng, count)
         state.clicked_in_session = np.zeros(count, dtype=np.bool_)
+
+    def _exposures(self, state: _ChunkDay) -> None:
+        """The run's experiment: one exposure per creator, at the start of their first session
+        (when the host app reads the flags). Their events carry the variation from then on."""
+        experiment = self.world.experiment
+        if experiment is None or not state.session_local.size:
+            return
+        first = state.first
+        earliest = np.full(self.chunk_size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(earliest, state.session_local, state.session_start)
+        local = np.unique(state.session_local)
+        new = local[
+            (experiment.variation[first + local] >= 0) & (self.exposed_us[first + local] < 0)
+        ]
+        self.exposed_us[first + new] = earliest[new]
+        state.out.add("exposure", earliest[new], new + first)
 
     def _entry_point(self, state: _ChunkDay, entry: str) -> None:
         """Requests at one entry point: slates from the policy, impressions, clicks, hides."""
@@ -654,6 +684,9 @@ class Simulator:
         who = local[row]
         u = state.utilities[who, item]
         p_click = _sigmoid(world.base_logit[entry] + u) / (1.0 + position) ** a.POSITION_BIAS
+        if world.experiment is not None and entry == world.experiment.entry_point:
+            # The experiment's known true effect: a relative change of the click probability.
+            p_click = np.minimum(p_click * world.experiment.multipliers(who + first), 1.0)
         clicked = rng.random(row.size) < p_click
         shown_ts = request_ts[row] + position * 1_500_000 + SECOND_US
         session, request = request_session[row], request_ids[row]

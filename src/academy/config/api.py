@@ -14,6 +14,7 @@ from academy.core.auth import API_AUTH
 from academy.core.problems import PROBLEM_CONTENT_TYPE
 from academy.events.api import router as events_router
 from academy.experiments.api import router as experiments_router
+from academy.insights.api import router as insights_router
 from academy.learning.api import router as learning_router
 from academy.recsys.api import router as recsys_router
 from academy.search.api import router as search_router
@@ -65,3 +66,4 @@ api.add_router("/", events_router)
 api.add_router("/", search_router)
 api.add_router("/", recsys_router)
 api.add_router("/", experiments_router)
+api.add_router("/", insights_router)

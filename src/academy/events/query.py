@@ -197,6 +197,11 @@ class DuckDBEngine:
             connection = duckdb.connect(config=config)
         self.connection = connection
         self.connection.execute("SET TimeZone = 'UTC'")
+        # Spark's name for reading one JSON field as text, so the same SQL runs on both.
+        self.connection.execute(
+            "CREATE OR REPLACE TEMP MACRO get_json_object(document, path) AS "
+            "json_extract_string(document, path)"
+        )
 
     def cursor(self) -> DuckDBEngine:
         """Another engine on the same database (threads, memory limit), for another thread;

@@ -55,7 +55,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     "creator_daily": ("day", "creator_id"),
     # Entry points by segment: CTR per entry point with breakdowns, and distinct creators.
     "entry_point_daily": ("day", "entry_point", "region", "language", "platform"),
-}
+    # Each creator's activity by entry point and context: insights tiles with breakdowns
+    # (reach, DAU/WAU/MAU, North Star, CTR, lessons) count distinct creators per segment.
+    "creator_segment_daily": (
+        "day", "creator_id", "entry_point", "region", "language", "platform",
+    ),
+    # What each creator did with each lesson or course, with context: watch percentage, content
+    # performance, drop-off point, course completion.
+    "creator_lesson_daily": (
+        "day", "creator_id", "item_kind", "item_id", "entry_point", "region", "language",
+        "platform",
+    ),
+}  # fmt: skip
+# The events creator_lesson_daily keeps; `percent` of a lesson_progress is read from its
+# properties (get_json_object: Spark's function, a macro on DuckDB), unreadable values as NULL.
+LESSON_EVENTS = ("lesson_start", "lesson_progress", "lesson_complete", "enroll", "badge_earned")
+PERCENT = "TRY_CAST(get_json_object(properties, '$.percent') AS DOUBLE)"
 
 
 def _grouped(keys: tuple[str, ...]) -> str:
@@ -89,6 +104,30 @@ ROLLUPS: dict[str, str] = {
             GROUP BY {_grouped(KEYS["entry_point_daily"])}, creator_id
         ) AS per_creator
         GROUP BY {_grouped(KEYS["entry_point_daily"])}
+    """,
+    "creator_segment_daily": f"""
+        SELECT {_grouped(KEYS["creator_segment_daily"])}, COUNT(*) AS events, {COUNTS},
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+        FROM {LAKE}
+        WHERE creator_id <> ''
+        GROUP BY {_grouped(KEYS["creator_segment_daily"])}
+    """,
+    # max_percent: the furthest heartbeat (clamped to 0 to 100); NULL without a readable one.
+    "creator_lesson_daily": f"""
+        SELECT {_grouped(KEYS["creator_lesson_daily"])},
+               COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
+               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
+               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
+                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
+                                  WHEN {PERCENT} < 0 THEN 0.0
+                                  ELSE {PERCENT} END END) AS max_percent,
+               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
+               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+        FROM {LAKE}
+        WHERE creator_id <> ''
+          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
+        GROUP BY {_grouped(KEYS["creator_lesson_daily"])}
     """,
 }
 

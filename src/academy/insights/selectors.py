@@ -1,0 +1,528 @@
+"""Reading the insights tiles: ``tile(key, query)`` answers one tile for a period and the
+previous one, from the rollups, cached until the rollup files it read change.
+
+The console pages and the JSON API both call ``tile``, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from academy.core import clock
+from academy.core.errors import NotFound, ValidationFailed
+from academy.events.query import DuckDBEngine, lake_files, rollup_files
+from academy.events.taxonomy import BY_NAME, ENTRY_POINTS
+from academy.insights import compute
+from academy.insights.compute import Answer, Period, Slice, Step
+from academy.insights.dimensions import (
+    SCHEMAS,
+    dimension_path,
+    ensure_dimensions,
+    register_dimensions,
+)
+from academy.insights.tiles import (
+    BREAKDOWNS,
+    DASHBOARDS,
+    MAX_DAYS,
+    TILES,
+    Column,
+    TileQuery,
+    TileResult,
+    TileSpec,
+)
+from academy.search.analytics import content_gaps
+
+CACHE_SECONDS = 24 * 3600
+CACHE_PREFIX = "insights:tile:"
+MAX_STEPS = 8
+MAX_OFFSETS = 8
+MAX_WINDOW_HOURS = 90 * 24
+MAX_LIMIT = 500
+CONTEXT_FILTERS = ("region", "language", "platform", "entry_point")
+ITEM_FILTERS = ("item_kind", "item_id")
+# Which filters each tile accepts (the dimensions its source has).
+FILTERS: dict[str, tuple[str, ...]] = {
+    "reach": (*CONTEXT_FILTERS, "follower_tier"),
+    "active_creators": (*CONTEXT_FILTERS, "follower_tier"),
+    "north_star": (*CONTEXT_FILTERS, "follower_tier"),
+    "entry_point_ctr": (*CONTEXT_FILTERS, "follower_tier"),
+    "lessons": (*CONTEXT_FILTERS, "follower_tier"),
+    "watch_percentage": (*CONTEXT_FILTERS, "follower_tier", *ITEM_FILTERS),
+    "course_completion": (*CONTEXT_FILTERS, "follower_tier", "item_id"),
+    "retention": ("follower_tier",),
+    "funnel": (*CONTEXT_FILTERS, "follower_tier", *ITEM_FILTERS),
+    "content_performance": (*CONTEXT_FILTERS, "follower_tier", *ITEM_FILTERS),
+    "search_gaps": (),
+}
+
+
+def events_dir() -> Path:
+    return Path(settings.ACADEMY_EVENTS_DIR)
+
+
+def tiles_for(dashboard: str) -> list[TileSpec]:
+    """The tiles of one dashboard, in order."""
+    if dashboard not in DASHBOARDS:
+        raise NotFound(
+            _("There is no dashboard “%(dashboard)s”: one of %(dashboards)s.")
+            % {"dashboard": dashboard, "dashboards": ", ".join(DASHBOARDS)}
+        )
+    return [spec for spec in TILES.values() if spec.dashboard == dashboard]
+
+
+def tile_spec(key: str) -> TileSpec:
+    spec = TILES.get(key)
+    if spec is None:
+        raise NotFound(
+            _("There is no tile “%(key)s”: one of %(keys)s.")
+            % {"key": key, "keys": ", ".join(TILES)}
+        )
+    return spec
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, errors={field: message})
+
+
+def check_query(spec: TileSpec, query: TileQuery) -> dict[str, Any]:
+    """Raise ValidationFailed for a query the tile cannot answer; return its parsed params."""
+    if query.end < query.start:
+        raise _invalid("end", _("The end date is before the start date."))
+    if query.days > MAX_DAYS:
+        raise _invalid(
+            "end", _("Choose at most %(days)d days between start and end.") % {"days": MAX_DAYS}
+        )
+    if query.breakdown is not None:
+        if query.breakdown not in BREAKDOWNS:
+            raise _invalid(
+                "breakdown",
+                _("Unknown breakdown “%(breakdown)s”: one of %(breakdowns)s.")
+                % {"breakdown": query.breakdown, "breakdowns": ", ".join(BREAKDOWNS)},
+            )
+        if query.breakdown not in spec.breakdowns:
+            raise _invalid(
+                "breakdown",
+                _("%(tile)s cannot be broken down by %(breakdown)s.")
+                % {"tile": spec.title, "breakdown": query.breakdown}
+                if spec.breakdowns
+                else _("%(tile)s has no breakdowns.") % {"tile": spec.title},
+            )
+        if query.breakdown == "experiment":
+            if not query.experiment:
+                raise _invalid(
+                    "experiment", _("Name the experiment whose variants to break down by.")
+                )
+            from academy.experiments.models import Experiment
+
+            if not Experiment.objects.filter(key=query.experiment).exists():
+                raise _invalid(
+                    "experiment",
+                    _("There is no experiment “%(key)s”.") % {"key": query.experiment},
+                )
+    allowed = FILTERS[spec.key]
+    for dimension, value in query.filters.items():
+        if dimension not in allowed:
+            raise _invalid(
+                f"filter.{dimension}",
+                _("%(tile)s cannot be filtered by %(dimension)s.")
+                % {"tile": spec.title, "dimension": dimension}
+                if allowed
+                else _("%(tile)s has no filters.") % {"tile": spec.title},
+            )
+        if not isinstance(value, str) or not value or len(value) > 100:
+            raise _invalid(
+                f"filter.{dimension}", _("A filter needs a value (up to 100 characters).")
+            )
+    unknown = set(query.params) - set(spec.params)
+    if unknown:
+        raise _invalid(
+            sorted(unknown)[0],
+            _("%(tile)s has no parameter “%(param)s”.")
+            % {"tile": spec.title, "param": sorted(unknown)[0]},
+        )
+    params = {**spec.params, **query.params}
+    parser = PARSERS.get(spec.key)
+    return parser(params) if parser else params
+
+
+def _integer(params: Mapping[str, Any], key: str, low: int, high: int) -> int:
+    try:
+        value = int(params[key])
+    except (TypeError, ValueError):
+        raise _invalid(key, _("“%(key)s” must be a whole number.") % {"key": key}) from None
+    if not low <= value <= high:
+        raise _invalid(
+            key,
+            _("“%(key)s” must be from %(low)d to %(high)d.")
+            % {"key": key, "low": low, "high": high},
+        )
+    return value
+
+
+def _listed(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        return [str(part).strip() for part in value]
+    return []
+
+
+def parse_steps(value: Any) -> list[Step]:
+    """Funnel steps: ``event`` or ``event@entry_point``, comma-separated or as a list."""
+    steps = []
+    for text in _listed(value):
+        name, _at, entry_point = text.partition("@")
+        if name not in BY_NAME:
+            raise _invalid(
+                "steps",
+                _("Funnel step “%(step)s”: unknown event “%(name)s”.")
+                % {"step": text, "name": name},
+            )
+        if entry_point and entry_point not in ENTRY_POINTS:
+            raise _invalid(
+                "steps",
+                _("Funnel step “%(step)s”: unknown entry point “%(entry_point)s”.")
+                % {"step": text, "entry_point": entry_point},
+            )
+        steps.append(Step(name=name, entry_point=entry_point))
+    if not 2 <= len(steps) <= MAX_STEPS:
+        raise _invalid(
+            "steps",
+            _("A funnel needs from 2 to %(most)d steps, such as impression,click.")
+            % {"most": MAX_STEPS},
+        )
+    return steps
+
+
+def _funnel_params(params: dict[str, Any]) -> dict[str, Any]:
+    order = params.get("order")
+    if order not in ("strict", "any"):
+        raise _invalid("order", _("The step order is “strict” or “any”."))
+    return {
+        "steps": parse_steps(params.get("steps")),
+        "window_hours": _integer(params, "window_hours", 1, MAX_WINDOW_HOURS),
+        "order": order,
+    }
+
+
+def _retention_params(params: dict[str, Any]) -> dict[str, Any]:
+    offsets = []
+    for text in _listed(params.get("days")):
+        try:
+            offsets.append(int(text))
+        except ValueError:
+            raise _invalid("days", _("Retention days are whole numbers, such as 1,7,28.")) from None
+    if not offsets or len(offsets) > MAX_OFFSETS or not all(1 <= n <= 365 for n in offsets):
+        raise _invalid(
+            "days",
+            _("Give from 1 to %(most)d retention days from 1 to 365, such as 1,7,28.")
+            % {"most": MAX_OFFSETS},
+        )
+    return {"days": sorted(set(offsets))}
+
+
+def _limit_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {"limit": _integer(params, "limit", 1, MAX_LIMIT)}
+
+
+PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "funnel": _funnel_params,
+    "retention": _retention_params,
+    "content_performance": _limit_params,
+    "search_gaps": _limit_params,
+}
+
+
+# --- sources and their version ----------------------------------------------------------------
+
+
+def _sources(key: str, period: Period) -> tuple[list[tuple[str, str | None, str]], bool]:
+    """(rollup, first day or None, last day) each period reads, and whether it reads the lake."""
+    if key in ("reach", "north_star", "entry_point_ctr", "lessons"):
+        return [("creator_segment_daily", period.first, period.last)], False
+    if key == "active_creators":
+        first = min(period.start, period.end - timedelta(days=29)).isoformat()
+        return [("creator_segment_daily", first, period.last)], False
+    if key in ("watch_percentage", "course_completion", "content_performance"):
+        return [("creator_lesson_daily", period.first, period.last)], False
+    if key == "retention":
+        return [("creator_daily", None, period.last)], False
+    return [], True  # funnel, search gaps: the lake
+
+
+def source_version(key: str, periods: list[Period], directory: Path) -> str:
+    """A fingerprint of every file the tile reads (path, size, modification time)."""
+    files: set[Path] = {dimension_path(directory, name) for name in SCHEMAS}
+    for period in periods:
+        rollups, lake = _sources(key, period)
+        for rollup, first, last in rollups:
+            files |= set(rollup_files(directory, rollup, start=first, end=last).values())
+        if lake:
+            days = [day.isoformat() for day in period.days]
+            for paths in lake_files(directory, days).values():
+                files |= set(paths)
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+RELATION_NAMES = {
+    "creator_segment_daily": "seg",
+    "creator_lesson_daily": "les",
+    "creator_daily": "act",
+}
+
+
+def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) -> Answer:
+    directory = events_dir()
+    slice_ = Slice(query.breakdown, query.experiment, dict(query.filters))
+    if key == "search_gaps":
+        return _search_gaps(directory, period, params["limit"])
+    with DuckDBEngine() as engine:
+        register_dimensions(engine, directory)
+        rollups, lake = _sources(key, period)
+        for rollup, first, last in rollups:
+            engine.register_rollup(
+                directory, rollup, start=first, end=last, name=RELATION_NAMES[rollup]
+            )
+        if lake:
+            engine.register_lake(directory, days=[day.isoformat() for day in period.days])
+        if key == "funnel":
+            return compute.funnel(
+                engine,
+                period,
+                slice_,
+                params["steps"],
+                timedelta(hours=params["window_hours"]),
+                params["order"],
+            )
+        if key == "retention":
+            return compute.retention(engine, period, slice_, params["days"])
+        if key == "content_performance":
+            return compute.content_performance(engine, period, slice_, params["limit"])
+        function: Callable[..., Answer] = getattr(compute, key)
+        return function(engine, period, slice_)
+
+
+def _search_gaps(directory: Path, period: Period, limit: int) -> Answer:
+    gaps = content_gaps(events_dir=directory, start=period.start, end=period.end, limit=limit)
+    rows: list[dict[str, Any]] = []
+    for kind, items in (("zero_results", gaps.zero_results), ("low_click", gaps.low_click)):
+        for item in items:
+            rows.append(
+                {
+                    "gap": kind,
+                    "query": item.query,
+                    "searches": item.searches,
+                    "zero_result": item.zero_result,
+                    "clicked": item.clicked,
+                    "ctr": item.ctr,
+                }
+            )
+    return Answer(
+        rows=rows,
+        headline={
+            "searches": gaps.searches,
+            "zero_result": gaps.zero_result,
+            "zero_result_rate": compute.ratio(gaps.zero_result, gaps.searches),
+            "ctr": gaps.ctr if gaps.searches else None,
+            "queries": gaps.queries,
+        },
+        series=[],
+    )
+
+
+# --- the tile -------------------------------------------------------------------------------
+
+
+def _cache_key(key: str, query: TileQuery, version: str) -> str:
+    described = json.dumps(
+        {
+            "key": key,
+            "start": query.start.isoformat(),
+            "end": query.end.isoformat(),
+            "compare": query.compare,
+            "breakdown": query.breakdown,
+            "experiment": query.experiment,
+            "filters": dict(sorted(query.filters.items())),
+            "params": {name: str(value) for name, value in sorted(query.params.items())},
+            "version": version,
+        },
+        sort_keys=True,
+    )
+    return CACHE_PREFIX + hashlib.sha256(described.encode()).hexdigest()
+
+
+def tile(key: str, query: TileQuery) -> TileResult:
+    """One tile's answer for ``query`` (and its previous period when ``compare``).
+
+    Raises NotFound for an unknown tile and ValidationFailed for a query it cannot answer.
+    Cached: the cache key holds the version of every rollup file read, so recomputing a day's
+    rollup (or a new snapshot of the creator dimension) gives a fresh answer.
+    """
+    spec = tile_spec(key)
+    params = check_query(spec, query)
+    directory = events_dir()
+    if query.breakdown in ("follower_tier", "experiment") or "follower_tier" in query.filters:
+        ensure_dimensions(directory)
+    period = Period(query.start, query.end)
+    previous_query = query.previous()
+    previous = Period(previous_query.start, previous_query.end)
+    periods = [period, previous] if query.compare else [period]
+    version = source_version(key, periods, directory)
+    cache_key = _cache_key(key, query, version)
+    stored: dict[str, Any] | None = cache.get(cache_key)
+    if stored is None:
+        current = _answer(key, period, query, params)
+        before = _answer(key, previous, query, params) if query.compare else None
+        stored = {"current": current, "previous": before, "computed_at": clock.now()}
+        cache.set(cache_key, stored, CACHE_SECONDS)
+    current, before = stored["current"], stored["previous"]
+    series = [point | {"period": "current"} for point in current.series]
+    if before is not None:
+        # Previous-period points are shifted onto the current period's days, so both lines
+        # share the x axis; "previous_day" keeps the day they were measured on.
+        shift = timedelta(days=query.days)
+        for point in before.series:
+            moved = point | {"period": "previous"}
+            if isinstance(point.get("day"), date) and key != "retention":
+                moved["previous_day"] = point["day"]
+                moved["day"] = point["day"] + shift
+            series.append(moved)
+    return TileResult(
+        key=key,
+        title=spec.title,
+        description=spec.description,
+        query=query,
+        chart=spec.chart,
+        columns=columns(spec, query, params),
+        rows=current.rows,
+        previous_rows=before.rows if before else [],
+        headline=current.headline,
+        previous_headline=before.headline if before else {},
+        series=series,
+        computed_at=stored["computed_at"],
+        source_version=version,
+        metrics=spec.metrics,
+    )
+
+
+# --- columns --------------------------------------------------------------------------------
+
+BREAKDOWN_LABELS = {
+    "region": gettext_lazy("Region"),
+    "language": gettext_lazy("Language"),
+    "follower_tier": gettext_lazy("Follower tier"),
+    "platform": gettext_lazy("Platform"),
+    "entry_point": gettext_lazy("Entry point"),
+    "experiment": gettext_lazy("Variant"),
+}
+
+
+def columns(spec: TileSpec, query: TileQuery, params: dict[str, Any]) -> tuple[Column, ...]:
+    """The table columns of a tile's rows, for the page and the CSV export."""
+    breakdown = query.breakdown
+    if spec.key == "entry_point_ctr":
+        breakdown = breakdown or "entry_point"
+    lead = (Column(breakdown, BREAKDOWN_LABELS[breakdown], "dimension"),) if breakdown else ()
+    label = gettext_lazy
+    if spec.key == "retention":
+        offsets: list[int] = params["days"]
+        return (
+            Column("week", label("Cohort week"), "week"),
+            *lead,
+            Column("creators", label("Creators"), "count"),
+            *(
+                column
+                for n in offsets
+                for column in (
+                    Column(f"day_{n}", label("Day %(n)d") % {"n": n}, "percent"),
+                    Column(f"day_{n}_unbounded", label("Day %(n)d or later") % {"n": n}, "percent"),
+                )
+            ),
+        )
+    if spec.key == "funnel":
+        return (
+            *lead,
+            Column("step", label("Step"), "number"),
+            Column("event", label("Event"), "dimension"),
+            Column("creators", label("Creators"), "count"),
+            Column("step_conversion", label("From previous step"), "percent"),
+            Column("overall_conversion", label("From first step"), "percent"),
+            Column("median_seconds", label("Median time to convert"), "seconds"),
+        )
+    if spec.key == "content_performance":
+        return (
+            Column("item_kind", label("Kind"), "dimension"),
+            Column("item_id", label("Item"), "dimension"),
+            Column("viewers", label("Viewers"), "count"),
+            Column("completed_viewers", label("Completed"), "count"),
+            Column("completion_rate", label("Completion rate"), "percent"),
+            Column("average_watch_percentage", label("Average watch %"), "number"),
+            Column("drop_off_point", label("Drop-off point (%)"), "number"),
+        )
+    if spec.key == "search_gaps":
+        return (
+            Column("gap", label("Gap"), "dimension"),
+            Column("query", label("Query"), "dimension"),
+            Column("searches", label("Searches"), "count"),
+            Column("zero_result", label("No results"), "count"),
+            Column("clicked", label("Clicked"), "count"),
+            Column("ctr", label("CTR"), "percent"),
+        )
+    body: dict[str, tuple[Column, ...]] = {
+        "reach": (Column("reach", label("Creators reached"), "count"),),
+        "active_creators": (
+            Column("dau", label("Average DAU"), "number"),
+            Column("wau", label("WAU"), "count"),
+            Column("mau", label("MAU"), "count"),
+            Column("stickiness", label("DAU / MAU"), "percent"),
+        ),
+        "north_star": (
+            Column("learning_creators", label("Learning creators"), "count"),
+            Column("reach", label("Creators reached"), "count"),
+            Column("clicking_creators", label("Clicking creators"), "count"),
+            Column("starting_creators", label("Starting creators"), "count"),
+            Column("reach_click_rate", label("Reach → click"), "percent"),
+            Column("click_start_rate", label("Click → start"), "percent"),
+            Column("start_complete_rate", label("Start → complete"), "percent"),
+        ),
+        "entry_point_ctr": (
+            Column("impressions", label("Impressions"), "count"),
+            Column("clicks", label("Clicks"), "count"),
+            Column("ctr", label("CTR"), "percent"),
+        ),
+        "lessons": (
+            Column("lesson_starts", label("Lesson starts"), "count"),
+            Column("lesson_completes", label("Lesson completions"), "count"),
+            Column("completion_rate", label("Completion rate"), "percent"),
+        ),
+        "watch_percentage": (
+            Column("pairs", label("Creator–lesson pairs"), "count"),
+            Column("average_watch_percentage", label("Average watch %"), "number"),
+        ),
+        "course_completion": (
+            Column("enrollments", label("Enrollments"), "count"),
+            Column("completions", label("Courses completed"), "count"),
+            Column("course_completion_rate", label("Completion rate"), "percent"),
+        ),
+    }
+    return (*lead, *body[spec.key])

@@ -20,6 +20,7 @@ from academy.core.errors import NotFound, ValidationFailed
 from academy.events import taxonomy
 from academy.events.services import server_event, track_event, track_events
 from academy.recsys.catalogue import catalogue
+from academy.recsys.interleaving import interleaved_page
 from academy.recsys.models import (
     CardDelivery,
     FeedPreference,
@@ -48,9 +49,15 @@ class FeedPage:
 
 
 def _log_served(
-    creator: Creator, cards: Sequence[FeedCard], *, request_id: str, entry_point: str
+    creator: Creator,
+    cards: Sequence[FeedCard],
+    *,
+    request_id: str,
+    entry_point: str,
+    extra: Sequence[Mapping[str, str]] | None = None,
 ) -> None:
-    """One `recommended` event per card, appended together after the commit."""
+    """One `recommended` event per card, appended together after the commit (``extra``: more
+    properties per card, e.g. an interleaved page's teams)."""
     track_events(
         [
             server_event(
@@ -65,9 +72,10 @@ def _log_served(
                     "score": card.score,
                     "propensity": card.propensity,
                     "source": card.reason_code,
+                    **(extra[index] if extra else {}),
                 },
             )
-            for card in cards
+            for index, card in enumerate(cards)
         ]
     )
 
@@ -96,7 +104,13 @@ def feed_serve(
             raise ValidationFailed(message, errors={"cursor": message})
     shown = list(session.shown) if session else []
     request_id = new_request_id()
-    cards, version = cards_for(creator, limit=limit, exclude=shown, seed=int(request_id[:8], 16))
+    seed = int(request_id[:8], 16)
+    # Interleaving two rankers when the flag is on for the creator (docs/RECSYS.md).
+    interleaved = interleaved_page(creator, limit=limit, exclude=shown, seed=seed)
+    if interleaved is None:
+        cards, version = cards_for(creator, limit=limit, exclude=shown, seed=seed)
+    else:
+        cards, version = interleaved.cards, interleaved.model_version
     shown = [*shown, *(card.item for card in cards)][-MAX_SHOWN:]
     if session is None:
         session = FeedSession(
@@ -105,7 +119,13 @@ def feed_serve(
     session.shown = shown
     session.updated_at = now
     session.save()
-    _log_served(creator, cards, request_id=request_id, entry_point=entry_point)
+    _log_served(
+        creator,
+        cards,
+        request_id=request_id,
+        entry_point=entry_point,
+        extra=interleaved.properties if interleaved else None,
+    )
     return FeedPage(
         request_id=request_id,
         cards=cards,

@@ -3,6 +3,7 @@
 academy recsys train                 a new For You model from the lake (serving picks it up)
 academy recsys evaluate PATH --format movielens|csv|lake   ours against the baselines
 academy recsys compare               the feed against popularity in the simulator
+academy recsys interleaving          which of two interleaved rankers creators prefer
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from academy.core.interrupts import stop_on_first_interrupt
 from academy.recsys.engine.evaluate import report_table
 from academy.recsys.engine.tuning import Interrupted
 from academy.recsys.evaluation import FORMATS, recsys_evaluate
+from academy.recsys.interleaving import interleaving_analysis
 from academy.recsys.simulation import feed_ctr, recsys_simulated_comparison
 from academy.recsys.training import TrainingStopped, recsys_train
 
@@ -72,6 +74,15 @@ class Command(BaseCommand):
         compare.add_argument("--warmup-days", type=int, default=21)
         compare.add_argument("--days", type=int, default=4)
         compare.add_argument("--seed", type=int, default=5)
+        interleaving = actions.add_parser(
+            "interleaving",
+            help="The preference share of ranker A in each interleaving served in the period, "
+            "with its 95 %% interval and p-value (docs/RECSYS.md, docs/STATS.md).",
+        )
+        interleaving.add_argument(
+            "--since", type=int, default=28, help="Days to look back (default: 28)."
+        )
+        interleaving.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=cast(IO[str], self.stdout))
@@ -81,6 +92,42 @@ class Command(BaseCommand):
             self._train(console, options)
         elif options["action"] == "compare":
             self._compare(console, options)
+        elif options["action"] == "interleaving":
+            self._interleaving(console, options)
+
+    def _interleaving(self, console: Console, options: dict[str, Any]) -> None:
+        if options["since"] < 1:
+            raise CommandError(_("--since must be at least 1 day."))
+        comparisons = interleaving_analysis(since_days=options["since"])
+        if options["json"]:
+            self.stdout.write(json.dumps([c.as_json() for c in comparisons], indent=2))
+            return
+        if not comparisons:
+            console.print(
+                _("No interleaved pages in the last %(days)d days.") % {"days": options["since"]}
+            )
+            return
+        table = Table(title=_("Interleaved rankers: preference share of A"))
+        for column in (
+            _("A ~ B"), _("creators"), _("clicked pages"), _("A wins / B wins / ties"),
+            _("share of A (95 % interval)"), _("p-value"), _("preferred"),
+        ):  # fmt: skip
+            table.add_column(column)
+        for comparison in comparisons:
+            result = comparison.result
+            if result is None:
+                table.add_row(comparison.interleaving, "", "", "", comparison.problem, "", "")
+                continue
+            table.add_row(
+                comparison.interleaving,
+                f"{result.creators:,}",
+                f"{result.impressions:,}",
+                f"{result.wins_a:,} / {result.wins_b:,} / {result.ties:,}",
+                f"{result.share_a:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})",
+                f"{result.p_value:.3g}",
+                comparison.preferred_ranker or _("neither (yet)"),
+            )
+        console.print(table)
 
     def _train(self, console: Console, options: dict[str, Any]) -> None:
         with (

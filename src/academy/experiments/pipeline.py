@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from academy.events.query import DuckDBEngine, rollup_files
+from academy.events.query import DuckDBEngine
 from academy.experiments.analysis import (
     DIMENSIONS,
     OTHER,
@@ -231,23 +231,22 @@ def _counts(metrics: Sequence[MetricSpec]) -> list[Count]:
     return found
 
 
-def statistics_sql(
+def _per_creator_sql(
     metrics: Sequence[MetricSpec],
     *,
     as_of: date,
-    exposures: str = "exposures",
-    creator_daily: str = "creator_daily",
-    creator_item_daily: str = "creator_item_daily",
-    dimensions: Sequence[Dimension] = DIMENSIONS,
+    start: date,
+    dimensions: Sequence[Dimension],
 ) -> str:
-    """The one query: per (variation, exposure day) and (variation, dimension value), creators
-    and each metric's sums. `exposures` has creator_id, variation, exposure_day (DATE) and the
-    dimension columns; the rollups have a `day` (YYYY-MM-DD) and `creator_id`."""
+    """Per exposed creator with any rollup row in a metric's window (pre-exposure included):
+    their variation, exposure day, dimensions and each metric's window sums."""
     counts = _counts(metrics)
     names = {count: f"t{i}" for i, count in enumerate(counts)}
-    reach = max(max(m.window_days, m.delay_days + m.window_days) for m in metrics)
-    first_day = f"(SELECT MIN(exposure_day) FROM {exposures}) - INTERVAL {reach} DAY"  # noqa: S608
-    last = f"DATE {_quote(as_of.isoformat())}"
+    # Days after exposure any metric reads, and days before it (CUPED).
+    reach = max(m.delay_days + m.window_days for m in metrics)
+    pre_reach = max((m.window_days for m in metrics if m.cuped), default=0)
+    first = _quote((start - timedelta(days=pre_reach)).isoformat())
+    days = f"day BETWEEN {first} AND {_quote(as_of.isoformat())}"
 
     # Per creator and day, one column per count: creator_daily for plain counts, the item rollup
     # (filtered by entry point / item kind) for the others.
@@ -259,7 +258,7 @@ def statistics_sql(
             f"{_term(c)} AS {names[c]}" if not c.filtered else f"0.0 AS {names[c]}" for c in counts
         )
         sources.append(
-            f"SELECT creator_id, CAST(day AS DATE) AS day, {columns} FROM {creator_daily}"  # noqa: S608
+            f"SELECT creator_id, day, {columns} FROM creator_daily WHERE {days}"  # noqa: S608
         )
     if filtered:
         columns = ", ".join(
@@ -270,61 +269,71 @@ def statistics_sql(
         )
         where = " OR ".join(f"({_item_filter(c)})" for c in filtered)
         sources.append(
-            f"SELECT creator_id, CAST(day AS DATE) AS day, {columns} "  # noqa: S608
-            f"FROM {creator_item_daily} WHERE {where}"
+            f"SELECT creator_id, day, {columns} "  # noqa: S608
+            f"FROM creator_item_daily WHERE {days} AND ({where})"
         )
     rows = " UNION ALL ".join(sources)
 
-    # Per exposed creator with any row: each metric's window sums.
+    # `lag` is the row's day minus the exposure day, in days (integer comparisons per row).
     windowed = []
     for i, metric in enumerate(metrics):
-        start = f"e.exposure_day + INTERVAL {metric.delay_days} DAY"
-        end = f"e.exposure_day + INTERVAL {metric.delay_days + metric.window_days - 1} DAY"
-        post = f"r.day BETWEEN {start} AND {end}"
-        windowed.append(f"SUM(CASE WHEN {post} THEN r.{names[metric.numerator]} END) AS m{i}_n")
+        post = f"lag BETWEEN {metric.delay_days} AND {metric.delay_days + metric.window_days - 1}"
+        windowed.append(f"SUM(CASE WHEN {post} THEN {names[metric.numerator]} END) AS m{i}_n")
         if metric.denominator is not None:
-            windowed.append(
-                f"SUM(CASE WHEN {post} THEN r.{names[metric.denominator]} END) AS m{i}_d"
-            )
+            windowed.append(f"SUM(CASE WHEN {post} THEN {names[metric.denominator]} END) AS m{i}_d")
         if metric.cuped:
-            pre = (
-                f"r.day BETWEEN e.exposure_day - INTERVAL {metric.window_days} DAY "
-                "AND e.exposure_day - INTERVAL 1 DAY"
-            )
-            windowed.append(f"SUM(CASE WHEN {pre} THEN r.{names[metric.numerator]} END) AS m{i}_p")
+            pre = f"lag BETWEEN {-metric.window_days} AND -1"
+            windowed.append(f"SUM(CASE WHEN {pre} THEN {names[metric.numerator]} END) AS m{i}_p")
+    # Only the exposure's unit number and cell travel through the join (integers are cheaper to
+    # carry and to group by than the creator id and the dimension strings).
+    return f"""
+        SELECT ANY_VALUE(cell) AS cell, {", ".join(windowed)}
+        FROM (
+            SELECT e.unit, e.cell, d.* EXCLUDE (creator_id, day),
+                   CAST(d.day AS DATE) - e.exposure_day AS lag
+            FROM ({rows}) AS d JOIN exposed AS e ON d.creator_id = e.creator_id
+        )
+        WHERE lag BETWEEN {-pre_reach} AND {reach - 1}
+        GROUP BY unit
+    """  # noqa: S608 - metric keys are slugs and filters are quoted
 
-    # Per exposed creator: the metric values (0 without rows), capped.
-    values = []
-    caps = []
+
+def _values(metric: MetricSpec, i: int) -> dict[str, str]:
+    """SQL of a creator's value(s) of metric i from its window sums (NULL = no rows = 0)."""
+    numerator = f"COALESCE(m{i}_n, 0.0)"
+    if metric.kind == "proportion":
+        return {
+            "v": f"CASE WHEN {numerator} >= 1 THEN 1.0 ELSE 0.0 END",
+            "p": f"CASE WHEN COALESCE(m{i}_p, 0.0) >= 1 THEN 1.0 ELSE 0.0 END",
+        }
+    values = {"v": numerator}
+    if metric.cuped:
+        values["p"] = f"COALESCE(m{i}_p, 0.0)"
+    if metric.kind == "ratio":
+        values["x"] = f"COALESCE(m{i}_d, 0.0)"
+    return values
+
+
+def _cell_sql(metrics: Sequence[MetricSpec], caps: dict[str, float]) -> str:
+    """Sums of each metric per cell (variation by exposure day by dimension values) over the
+    creators with rows; creators without rows add nothing but to the counts."""
+    sums = ["COUNT(*) AS active"]
     for i, metric in enumerate(metrics):
-        numerator = f"COALESCE(a.m{i}_n, 0.0)"
-        if metric.kind == "proportion":
-            values.append(f"CASE WHEN {numerator} >= 1 THEN 1.0 ELSE 0.0 END AS m{i}_v")
-            values.append(
-                f"CASE WHEN COALESCE(a.m{i}_p, 0.0) >= 1 THEN 1.0 ELSE 0.0 END AS m{i}_pv"
-            )
-            continue
-        values.append(f"{numerator} AS m{i}_v")
-        if metric.cuped:
-            values.append(f"COALESCE(a.m{i}_p, 0.0) AS m{i}_pv")
-        if metric.kind == "ratio":
-            values.append(f"COALESCE(a.m{i}_d, 0.0) AS m{i}_dv")
-        if metric.capping == "percentile":
-            caps.append(f"QUANTILE_CONT(m{i}_v, {float(metric.cap_value or 1.0)!r}) AS cap{i}")
+        raw = _values(metric, i)
+        cap = (
+            metric.cap_value
+            if metric.capping == "absolute"
+            else caps.get(metric.key)
+            if metric.capping == "percentile"
+            else None
+        )
 
-    def capped(i: int, column: str) -> str:
-        metric = metrics[i]
-        if metric.capping == "absolute":
-            return f"LEAST({column}, {float(metric.cap_value or 0.0)!r})"
-        if metric.capping == "percentile":
-            return f"LEAST({column}, caps.cap{i})"
-        return column
+        def capped(expression: str, cap: float | None = cap) -> str:
+            return f"LEAST({expression}, {float(cap)!r})" if cap is not None else expression
 
-    sums = ["COUNT(*) AS creators"]
-    for i, metric in enumerate(metrics):
         key = metric.key
         if metric.kind == "ratio":
-            y, x = capped(i, f"m{i}_v"), f"m{i}_dv"
+            y, x = capped(raw["v"]), raw["x"]
             sums += [
                 f"SUM({y}) AS {key}__y",
                 f"SUM({y} * {y}) AS {key}__yy",
@@ -333,38 +342,16 @@ def statistics_sql(
                 f"SUM({x} * {y}) AS {key}__xy",
             ]
             continue
-        v = capped(i, f"m{i}_v")
+        v = capped(raw["v"])
         sums += [f"SUM({v}) AS {key}__v", f"SUM({v} * {v}) AS {key}__vv"]
         if metric.cuped:
-            p = capped(i, f"m{i}_pv")
-            sums += [f"SUM({p}) AS {key}__p", f"SUM({p} * {p}) AS {key}__pp"]
-            sums.append(f"SUM({v} * {p}) AS {key}__vp")
-    caps_sql = f"SELECT {', '.join(caps)} FROM per_creator" if caps else "SELECT 1 AS none"  # noqa: S608
-    grouping = ", ".join(
-        ["(variation, exposure_day)", *(f"(variation, {name})" for name in dimensions)]
-    )
-    dimension_columns = ", ".join(f"e.{name}" for name in dimensions)
-    selected = ", ".join(dimensions)
-    return f"""
-        WITH r AS ({rows}),
-        active AS (
-            SELECT r.creator_id, {", ".join(windowed)}
-            FROM r JOIN {exposures} AS e ON r.creator_id = e.creator_id
-            WHERE r.day >= e.exposure_day - INTERVAL {reach} DAY AND r.day <= {last}
-              AND r.day >= {first_day}
-            GROUP BY r.creator_id
-        ),
-        per_creator AS MATERIALIZED (
-            SELECT e.variation, e.exposure_day, {dimension_columns}, {", ".join(values)}
-            FROM {exposures} AS e LEFT JOIN active AS a ON a.creator_id = e.creator_id
-            WHERE e.exposure_day <= {last}
-        ),
-        caps AS ({caps_sql})
-        SELECT GROUPING(exposure_day) AS by_dimension, variation, exposure_day, {selected},
-               {", ".join(sums)}
-        FROM per_creator, caps
-        GROUP BY GROUPING SETS ({grouping})
-    """  # noqa: S608 - metric keys are slugs and filters are quoted
+            p = capped(raw["p"])
+            sums += [
+                f"SUM({p}) AS {key}__p",
+                f"SUM({p} * {p}) AS {key}__pp",
+                f"SUM({v} * {p}) AS {key}__vp",
+            ]
+    return f"SELECT cell, {', '.join(sums)} FROM per_creator GROUP BY cell"  # noqa: S608
 
 
 def sufficient_statistics(
@@ -376,58 +363,122 @@ def sufficient_statistics(
     as_of: date,
     dimensions: Sequence[Dimension] = DIMENSIONS,
 ) -> Aggregates:
-    """Run the query on `engine` over the rollups under `events_dir` (days up to `as_of`) and
-    the exposures (an Arrow table or a Parquet file)."""
+    """Every metric's sums per variation by exposure day and per variation by dimension value.
+
+    `exposures` (an Arrow table or a Parquet file) has creator_id, variation, exposure_day
+    (DATE) and the dimension columns. The rollups under `events_dir` are read once, joined with
+    the exposures into per-creator window sums (a temporary table of the creators with rows);
+    percentile caps are computed from those (with a zero for every creator without rows); then
+    one GROUP BY gives the sums per cell (variation by exposure day by dimension values), which
+    are added up here into days and dimension values. Nothing is written outside the engine's
+    session.
+    """
     connection = engine.connection
     if isinstance(exposures, Path):
-        connection.execute(
+        engine.query(
             "CREATE OR REPLACE TEMP VIEW exposures AS "  # noqa: S608
-            f"SELECT * FROM read_parquet({_quote(exposures.as_posix())})"
+            f"SELECT * FROM read_parquet({_quote(exposures.as_posix())}, file_row_number = true)"
         )
+        unit = "file_row_number"
     else:
+        exposures = exposures.append_column(
+            "unit", pa.array(np.arange(exposures.num_rows, dtype=np.int64))
+        )
         connection.register("exposures", exposures)
+        unit = "unit"
+    keys = ", ".join(("variation", "exposure_day", *dimensions))
+    # A cell is one combination of variation, exposure day and dimension values.
+    engine.query(
+        "CREATE OR REPLACE TEMP VIEW exposed AS "  # noqa: S608
+        f"SELECT creator_id, exposure_day, {unit} AS unit, hash({keys}) AS cell FROM exposures "
+        f"WHERE exposure_day <= DATE {_quote(as_of.isoformat())}"
+    )
+    cells = connection.sql(
+        f"SELECT hash({keys}) AS cell, {keys}, COUNT(*) AS creators FROM exposures "  # noqa: S608
+        f"WHERE exposure_day <= DATE {_quote(as_of.isoformat())} GROUP BY {keys}"
+    ).to_arrow_table()
+    columns = ("creators", *(f"{m.key}__{name}" for m in metrics for name in _sums(m)))
+    if cells.num_rows == 0:
+        return Aggregates(columns=columns)
+    start = min(cells.column("exposure_day").to_pylist())
     for rollup in ("creator_daily", "creator_item_daily"):
-        # Only the days up to the analysis day are listed: files beyond it are never opened.
-        engine.register_rollup(events_dir, rollup, end=as_of.isoformat())
-    sql = statistics_sql(metrics, as_of=as_of, dimensions=dimensions)
-    table = connection.sql(sql).to_arrow_table()
-    caps_sql = None
-    percentile = [i for i, m in enumerate(metrics) if m.capping == "percentile"]
-    aggregates = _collect(table, metrics, dimensions)
-    if percentile:
-        # The caps themselves, for the results page (the same quantiles as in the query).
-        caps_sql = sql.split("SELECT GROUPING(")[0] + "SELECT * FROM caps"  # noqa: S608
-        row = connection.execute(caps_sql).fetchone()
-        if row is not None:
-            for position, i in enumerate(percentile):
-                aggregates.caps[metrics[i].key] = float(row[position] or 0.0)
+        # Only the days the windows can reach are listed: other files are never opened.
+        engine.register_rollup(
+            events_dir,
+            rollup,
+            start=(start - timedelta(days=max(m.window_days for m in metrics))).isoformat(),
+            end=as_of.isoformat(),
+        )
+    engine.query(
+        "CREATE OR REPLACE TEMP TABLE per_creator AS "
+        + _per_creator_sql(metrics, as_of=as_of, start=start, dimensions=dimensions)
+    )
+    try:
+        caps = _percentile_caps(engine, metrics, exposed=sum(cells.column("creators").to_pylist()))
+        sums = connection.sql(_cell_sql(metrics, caps)).to_arrow_table()
+    finally:
+        engine.query("DROP TABLE IF EXISTS per_creator")
+    aggregates = _collect(cells, sums, columns, dimensions)
+    aggregates.caps.update(caps)
     return aggregates
 
 
-def _collect(
-    table: pa.Table, metrics: Sequence[MetricSpec], dimensions: Sequence[Dimension]
-) -> Aggregates:
-    columns = ("creators", *(f"{m.key}__{name}" for m in metrics for name in _sums(m)))
-    aggregates = Aggregates(columns=columns)
-    data = table.to_pydict()
-    matrix = (
-        np.column_stack([np.asarray(data[name], dtype=np.float64) for name in columns])
-        if table.num_rows
-        else np.zeros((0, len(columns)))
-    )
-    matrix = np.nan_to_num(matrix)
-    for row in range(table.num_rows):
-        variation = str(data["variation"][row])
-        if not data["by_dimension"][row]:
-            day = data["exposure_day"][row]
-            aggregates.by_day.setdefault(variation, {})[day] = matrix[row]
+def _percentile_caps(
+    engine: DuckDBEngine, metrics: Sequence[MetricSpec], *, exposed: int
+) -> dict[str, float]:
+    """Each percentile-capped metric's cap over every exposed creator: the creators in
+    `per_creator` and a 0 for each of the others."""
+    caps = {}
+    for i, metric in enumerate(metrics):
+        if metric.capping != "percentile":
             continue
-        for name in dimensions:
-            value = data[name][row]
-            if value is not None:
-                slices = aggregates.by_dimension.setdefault(name, {})
-                slices.setdefault(str(value) or OTHER, {})[variation] = matrix[row]
-                break
+        value = _values(metric, i)["v"]
+        rows = engine.query(
+            f"SELECT QUANTILE_CONT(v, {float(metric.cap_value or 1.0)!r}) FROM ("  # noqa: S608
+            f"SELECT {value} AS v FROM per_creator UNION ALL "
+            f"SELECT 0.0 FROM range({exposed} - (SELECT COUNT(*) FROM per_creator)))"
+        )
+        caps[metric.key] = float(rows[0][0]) if rows and rows[0][0] is not None else 0.0
+    return caps
+
+
+def _collect(
+    cells: pa.Table, sums: pa.Table, columns: tuple[str, ...], dimensions: Sequence[Dimension]
+) -> Aggregates:
+    """Add the cells up into per-day and per-dimension-value sums (sums are additive)."""
+    keys = ("variation", "exposure_day", *dimensions)
+    key_rows = list(zip(*(cells.column(k).to_pylist() for k in keys), strict=True))
+    position = {cell: row for row, cell in enumerate(cells.column("cell").to_pylist())}
+    matrix = np.zeros((len(key_rows), len(columns)))
+    matrix[:, 0] = np.asarray(cells.column("creators").to_pylist(), dtype=np.float64)
+    if sums.num_rows:
+        rows = [position[cell] for cell in sums.column("cell").to_pylist()]
+        for j, name in enumerate(columns[1:], start=1):
+            matrix[rows, j] = np.nan_to_num(
+                np.asarray(sums.column(name).to_pylist(), dtype=np.float64)
+            )
+    aggregates = Aggregates(columns=columns)
+    groupings: list[tuple[str | None, int]] = [(None, 1)]
+    groupings += [(name, 2 + i) for i, name in enumerate(dimensions)]
+    for dimension, index in groupings:
+        labels = [(key[0], key[index]) for key in key_rows]
+        unique = sorted(set(labels), key=str)
+        inverse = (
+            np.asarray([unique.index(label) for label in labels])
+            if len(unique) < 64
+            else (np.asarray([{u: n for n, u in enumerate(unique)}[label] for label in labels]))
+        )
+        totals = np.zeros((len(unique), len(columns)))
+        np.add.at(totals, inverse, matrix)
+        for (variation, value), row in zip(unique, totals, strict=True):
+            if dimension is None:
+                aggregates.by_day.setdefault(str(variation), {})[value] = row
+            else:
+                label = str(value) if value not in (None, "") else OTHER
+                by_value = aggregates.by_dimension.setdefault(dimension, {})
+                by_variation = by_value.setdefault(label, {})
+                previous = by_variation.get(str(variation))
+                by_variation[str(variation)] = row if previous is None else previous + row
     return aggregates
 
 
@@ -446,11 +497,6 @@ def exposures_table(
     for name in DIMENSIONS:
         columns[name] = pa.array(dimensions.get(name, [OTHER] * len(creator_ids)), pa.string())
     return pa.table(columns)
-
-
-def rollup_range(events_dir: Path, *, as_of: date) -> list[str]:
-    """The creator_daily days the analysis can read (for progress and checks)."""
-    return list(rollup_files(events_dir, "creator_daily", end=as_of.isoformat()))
 
 
 # --------------------------------------------------------------------------------------------

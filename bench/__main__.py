@@ -12,6 +12,7 @@ BENCHMARKS = (
     "event_capture",
     "event_compaction",
     "event_rollups",
+    "insights_tiles",
     "search_latency",
     "feed_latency",
     "simulation",

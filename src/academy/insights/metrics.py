@@ -373,7 +373,7 @@ def reference() -> str:
     lines = []
     for metric in METRICS:
         lines += [
-            f"### {metric.name}",
+            f"#### {metric.name}",
             "",
             f"`{metric.key}` — {metric.definition}",
             "",

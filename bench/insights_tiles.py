@@ -1,0 +1,210 @@
+"""Insights tiles over the 100M-event lake: every tile, cold cache, for a 7-day and a 28-day range
+with the previous-period comparison. Target (insights issue): every tile ≤ 1 s at 100M events.
+
+Reuses the lake of `bench.event_rollups` (cached under `var/bench/event_rollups/`, generated
+only if missing) and its rollups; rollups the lake does not have yet (the insights ones) are
+computed once for every day and kept. The creator dimension (follower tier, experiment
+variation) is a synthetic snapshot of the lake's ~1M creators. Each tile is timed in this
+process with Django's cache cleared before every call, `RUNS` times; the median and the worst
+run are reported.
+
+`uv run --frozen python -m bench.insights_tiles --quick` runs on the 1M-event lake (it does not
+rewrite docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from bench.common import log, machine_description, median, write_section
+from bench.event_rollups import CREATORS, DAYS, EVENTS, FIRST_DAY, lake_for
+
+RUNS = 3
+QUICK_EVENTS = 1_000_000
+TARGET_SECONDS = 1.0
+# The tiles timed, each with the query a dashboard sends by default, plus the product
+# manager's two questions (the card's CTR by region; card click → lesson completion).
+CASES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("reach", "reach", {}),
+    ("active_creators", "active_creators", {}),
+    ("north_star", "north_star", {}),
+    ("entry_point_ctr", "entry_point_ctr", {}),
+    (
+        "entry_point_ctr by region, For You card",
+        "entry_point_ctr",
+        {"breakdown": "region", "filters": {"entry_point": "for_you_card"}},
+    ),
+    ("lessons", "lessons", {}),
+    ("watch_percentage", "watch_percentage", {}),
+    ("course_completion", "course_completion", {}),
+    ("retention", "retention", {}),
+    ("funnel (default steps, strict)", "funnel", {}),
+    (
+        "funnel card click → lesson complete, any order",
+        "funnel",
+        {"params": {"steps": "click@for_you_card,lesson_start,lesson_complete", "order": "any"}},
+    ),
+    ("content_performance", "content_performance", {}),
+    ("search_gaps", "search_gaps", {}),
+    ("reach by follower tier", "reach", {"breakdown": "follower_tier"}),
+)
+RANGES = (7, 28)
+
+
+def _setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "academy.config.settings.base")
+    django.setup()
+
+
+def ensure_rollups(events_dir: Path) -> None:
+    """Compute every rollup the lake's days do not have yet (kept for the next runs)."""
+    from academy.events.query import DuckDBEngine, lake_days, rollup_target
+    from academy.events.rollups import ROLLUPS
+
+    days = lake_days(events_dir)
+    missing = [
+        (day, name)
+        for day in days
+        for name in ROLLUPS
+        if not rollup_target(events_dir, name, day).exists()
+    ]
+    if not missing:
+        return
+    with DuckDBEngine() as engine, Progress() as progress:
+        task = progress.add_task("computing the missing rollups", total=len(missing))
+        registered = None
+        for day, name in missing:
+            if registered != day:
+                engine.register_lake(events_dir, days=[day])
+                registered = day
+            engine.write_parquet(ROLLUPS[name], rollup_target(events_dir, name, day))
+            progress.advance(task)
+
+
+def ensure_dimensions(events_dir: Path) -> None:
+    """A synthetic creator dimension for the lake's creators (written once)."""
+    import duckdb
+
+    from academy.insights.dimensions import dimension_path
+
+    creators = dimension_path(events_dir, "creators")
+    assignments = dimension_path(events_dir, "assignments")
+    if creators.exists() and assignments.exists():
+        return
+    for path in (creators, assignments):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect()
+    tiers = "['starter', 'nano', 'micro', 'mid', 'macro']"
+    connection.execute(
+        f"COPY (SELECT 'creator-' || n AS creator_id, "  # noqa: S608
+        f"{tiers}[1 + CAST(floor(5 * pow((hash(n) % 1000) / 1000.0, 2)) AS BIGINT)] "
+        f"AS follower_tier FROM range({CREATORS}) AS numbers(n)) "
+        f"TO '{creators.as_posix()}' (FORMAT PARQUET)"
+    )
+    connection.execute(
+        f"COPY (SELECT 'creator-' || n AS creator_id, 'card' AS experiment, "  # noqa: S608
+        "CASE n % 3 WHEN 0 THEN 'a' ELSE 'b' END AS variation "
+        f"FROM range({CREATORS}) AS numbers(n) WHERE n % 3 < 2) "
+        f"TO '{assignments.as_posix()}' (FORMAT PARQUET)"
+    )
+    connection.close()
+
+
+def time_tiles(events_dir: Path, runs: int) -> list[dict[str, Any]]:
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from academy.insights.selectors import tile
+    from academy.insights.tiles import TileQuery
+
+    last = date.fromisoformat(FIRST_DAY) + timedelta(days=DAYS - 1)
+    results = []
+    with override_settings(ACADEMY_EVENTS_DIR=events_dir), Progress() as progress:
+        task = progress.add_task("timing the tiles", total=len(CASES) * len(RANGES) * runs)
+        for label, key, options in CASES:
+            for days in RANGES:
+                query = TileQuery(start=last - timedelta(days=days - 1), end=last, **options)
+                seconds = []
+                for _ in range(runs):
+                    cache.clear()
+                    started = time.perf_counter()
+                    result = tile(key, query)
+                    seconds.append(time.perf_counter() - started)
+                    progress.advance(task)
+                results.append(
+                    {
+                        "tile": label,
+                        "days": days,
+                        "seconds": seconds,
+                        "median": median(seconds),
+                        "max": max(seconds),
+                        "rows": len(result.rows),
+                        "headline": {
+                            name: value
+                            for name, value in result.headline.items()
+                            if isinstance(value, int | float)
+                        },
+                    }
+                )
+    return results
+
+
+def main(events: int = EVENTS, runs: int = RUNS) -> None:
+    _setup_django()
+    events_dir = lake_for(events)
+    ensure_rollups(events_dir)
+    ensure_dimensions(events_dir)
+    load_before = os.getloadavg()[0]
+    results = time_tiles(events_dir, runs)
+    load_after = os.getloadavg()[0]
+    for result in results:
+        print(json.dumps(result, default=str))
+    if events != EVENTS:
+        log("Quick run: docs/BENCHMARKS.md keeps the 100M figures.")
+        return
+    rows = []
+    for label, _key, _options in CASES:
+        cells = []
+        for days in RANGES:
+            found = next(r for r in results if r["tile"] == label and r["days"] == days)
+            verdict = "" if found["max"] <= TARGET_SECONDS else " ✗"
+            cells.append(f"{found['median']:.2f} / {found['max']:.2f}{verdict}")
+        rows.append(f"| {label} | {' | '.join(cells)} |")
+    met = sum(1 for r in results if r["max"] <= TARGET_SECONDS)
+    write_section(
+        "insights_tiles",
+        f"""
+### Insights tiles over 100M events (`academy.insights.selectors.tile`, cold cache)
+
+The 100M-event lake of the rollups benchmark ({DAYS} days, ~{CREATORS:,} creators) and its
+rollups, including the insights ones (`creator_segment_daily`, `creator_lesson_daily`), and a
+synthetic creator dimension. Each tile answered for the last 7 and the last 28 days of the lake
+**with the previous period** (so two periods are computed), the cache cleared before every call,
+{runs} runs each: median / worst run in seconds. {met} of {len(results)} timings met the
+≤ {TARGET_SECONDS:.0f} s target. Machine: {machine_description()}; 1-minute load average
+{load_before:.1f} before and {load_after:.1f} after (2 is this benchmark alone on 2 cores; more
+means other work shared them).
+
+| tile | 7 days + previous 7 | 28 days + previous 28 |
+| --- | ---: | ---: |
+{chr(10).join(rows)}
+""",
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the 1M-event lake, no docs")
+    parser.add_argument("--runs", type=int, default=RUNS, help="timed runs per tile and range")
+    arguments = parser.parse_args()
+    main(QUICK_EVENTS if arguments.quick else EVENTS, arguments.runs)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("academy.accounts.urls")),
     path("studio/", include("academy.catalog.studio_urls")),
+    path("console/insights/", include("academy.insights.urls")),
     path("console/", include("academy.experiments.urls")),
     # Learning first: its /learn/<course>/enrol/ action must win over the lesson page pattern.
     path("", include("academy.learning.urls")),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from academy.experiments import views
+from academy.experiments import results_views, views
 
 app_name = "experiments"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("flags/<slug:key>/schedule/", views.flag_schedule, name="flag_schedule"),
     path("experiments/new/", views.experiment_new, name="experiment_new"),
     path("experiments/<slug:key>/", views.experiment_detail, name="experiment"),
+    path(
+        "experiments/<slug:key>/results/",
+        results_views.experiment_results_page,
+        name="experiment_results",
+    ),
     path("experiments/<slug:key>/action/", views.experiment_action, name="experiment_action"),
     path("experiments/<slug:key>/schedule/", views.experiment_schedule, name="experiment_schedule"),
 ]

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa  # type: ignore[import-untyped]
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -23,16 +27,29 @@ from academy.accounts.models import Creator
 from academy.core import clock
 from academy.core.errors import AcademyError, Conflict, ValidationFailed
 from academy.events import taxonomy
+from academy.events.query import DuckDBEngine
 from academy.events.services import server_event, track_event
+from academy.experiments.analysis import OTHER, ExperimentResults
 from academy.experiments.assignment import FeatureResult, Flags, PayloadError, eval_features
+from academy.experiments.metrics import MetricInput, check_metric_input, metric_spec
 from academy.experiments.models import (
     Assignment,
     Experiment,
+    ExperimentSnapshot,
     ExperimentStatus,
     Flag,
+    Metric,
     PayloadVersion,
     ScheduledChange,
+    SnapshotStatus,
     ValueType,
+)
+from academy.experiments.pipeline import (
+    ExperimentSpec,
+    Variation,
+    analyze,
+    exposures_table,
+    sufficient_statistics,
 )
 from academy.experiments.selectors import (
     creator_attributes,
@@ -40,8 +57,11 @@ from academy.experiments.selectors import (
     namespace_overlap,
     sticky_assignments_of,
 )
+from academy.stats import StatsInputError
 
 logger = logging.getLogger(__name__)
+# The platform dimension of a creator whose exposure day is no longer (or not) in the raw lake.
+UNKNOWN_PLATFORM = "unknown"
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 KEY_MAX = 64
@@ -278,6 +298,7 @@ def _check_experiment_input(flag: Flag, data: ExperimentInput, key: str) -> dict
     metrics: dict[str, list[str]] = {}
     for field in ("primary_metrics", "guardrail_metrics"):
         metrics[field] = [_require_key(name, field=field) for name in getattr(data, field)]
+        _require_metrics(metrics[field], field=field)
     return {
         "name": data.name.strip(),
         "hypothesis": data.hypothesis.strip(),
@@ -294,6 +315,20 @@ def _check_experiment_input(flag: Flag, data: ExperimentInput, key: str) -> dict
         "primary_metrics": metrics["primary_metrics"],
         "guardrail_metrics": metrics["guardrail_metrics"],
     }
+
+
+def _require_metrics(keys: Sequence[str], *, field: str) -> None:
+    """Every key names a metric of the catalog."""
+    known = set(Metric.objects.filter(key__in=keys).values_list("key", flat=True))
+    missing = [key for key in keys if key not in known]
+    if missing:
+        raise ValidationFailed(
+            _("There is no metric “%(key)s” in the catalog.") % {"key": missing[0]},
+            errors={
+                field: _("Use the keys of metrics in the catalog: %(keys)s.")
+                % {"keys": ", ".join(missing)}
+            },
+        )
 
 
 def _require_free_namespace(experiment: Experiment) -> None:
@@ -805,3 +840,222 @@ def flags_for_creator(
     with transaction.atomic():
         assignments_record(creator=creator, assignments=new)
     return CreatorFlags(creator=creator, flags=evaluation.results, assignments=found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics catalog
+
+
+def metric_create(*, key: str, data: MetricInput) -> Metric:
+    """A new catalog metric; its key is how experiments name it and never changes."""
+    _require_key(key)
+    fields = check_metric_input(data)
+    now = clock.now()
+    with transaction.atomic():
+        if Metric.objects.filter(key=key).exists():
+            raise Conflict(
+                _("A metric with the key “%(key)s” exists already.") % {"key": key},
+                errors={"key": _("Choose another key.")},
+            )
+        return Metric.objects.create(key=key, created_at=now, updated_at=now, **fields)
+
+
+def metric_update(*, metric: Metric, data: MetricInput) -> Metric:
+    """Change a metric's definition; the next analysis of every experiment using it follows
+    (snapshots already taken keep the numbers they were computed with)."""
+    fields = check_metric_input(data)
+    for name, value in fields.items():
+        setattr(metric, name, value)
+    metric.updated_at = clock.now()
+    metric.save(update_fields=[*fields, "updated_at"])
+    return metric
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis snapshots
+
+Progress = Callable[[str], None]
+
+
+def analysis_spec(experiment: Experiment) -> ExperimentSpec:
+    """What the pipeline needs of an experiment: its variations and catalog metrics."""
+    keys = [*experiment.primary_metrics, *experiment.guardrail_metrics]
+    if not experiment.primary_metrics:
+        raise ValidationFailed(
+            _("The experiment “%(key)s” has no primary metric to analyse.")
+            % {"key": experiment.key},
+            errors={"primary_metrics": _("Choose at least one metric from the catalog.")},
+        )
+    found = {metric.key: metric for metric in Metric.objects.filter(key__in=keys)}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        raise ValidationFailed(
+            _("There is no metric “%(key)s” in the catalog.") % {"key": missing[0]},
+            errors={"primary_metrics": _("Use the keys of metrics in the catalog.")},
+        )
+    weights = list(experiment.weights) or [1.0] * len(experiment.variations)
+    return ExperimentSpec(
+        key=experiment.key,
+        variations=tuple(
+            Variation(str(variation["key"]), str(variation.get("name") or variation["key"]), w)
+            for variation, w in zip(experiment.variations, weights, strict=True)
+        ),
+        primary=tuple(
+            metric_spec(found[key], guardrail=False) for key in experiment.primary_metrics
+        ),
+        guardrails=tuple(
+            metric_spec(found[key], guardrail=True) for key in experiment.guardrail_metrics
+        ),
+    )
+
+
+def _exposures(
+    experiment: Experiment, *, as_of: date, engine: DuckDBEngine, events_dir: Path
+) -> pa.Table:
+    """The experiment's exposed creators (current bucket version) up to `as_of`, with their
+    region, language and follower tier, and the platform of their first event in the lake on
+    their exposure day ("unknown" when the raw day is gone or had none)."""
+    end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+    rows = list(
+        Assignment.objects.filter(
+            experiment=experiment,
+            bucket_version=experiment.bucket_version,
+            assigned_at__lt=end,
+        )
+        .order_by()
+        .values_list(
+            "creator__external_id",
+            "variation",
+            "assigned_at",
+            "creator__region",
+            "creator__language",
+            "creator__follower_tier",
+        )
+    )
+    days = [row[2].astimezone(UTC).date() for row in rows]
+    table = exposures_table(
+        [row[0] for row in rows],
+        [row[1] for row in rows],
+        days,
+        {
+            "region": [row[3] or OTHER for row in rows],
+            "language": [row[4] or OTHER for row in rows],
+            "follower_tier": [row[5] or OTHER for row in rows],
+            "platform": [UNKNOWN_PLATFORM] * len(rows),
+        },
+    )
+    if not rows:
+        return table
+    lake_days = sorted({day.isoformat() for day in days})
+    if not engine.register_lake(events_dir, days=lake_days, name="exposure_lake"):
+        return table
+    engine.connection.register("exposure_rows", table)
+    platforms = engine.arrow(
+        "SELECT x.creator_id, COALESCE(p.platform, ?) AS platform "
+        "FROM exposure_rows AS x LEFT JOIN ("
+        "  SELECT l.creator_id, arg_min(l.platform, l.timestamp) AS platform "
+        "  FROM exposure_lake AS l JOIN exposure_rows AS e ON l.creator_id = e.creator_id "
+        "  WHERE l.platform <> '' AND CAST(l.day AS DATE) = e.exposure_day "
+        "  GROUP BY l.creator_id"
+        ") AS p ON p.creator_id = x.creator_id",
+        [UNKNOWN_PLATFORM],
+    )
+    engine.connection.unregister("exposure_rows")
+    by_creator = dict(
+        zip(
+            platforms.column("creator_id").to_pylist(),
+            platforms.column("platform").to_pylist(),
+            strict=True,
+        )
+    )
+    return table.set_column(
+        table.schema.get_field_index("platform"),
+        "platform",
+        pa.array([by_creator.get(row[0], UNKNOWN_PLATFORM) for row in rows], pa.string()),
+    )
+
+
+def experiment_analyze(
+    *,
+    experiment: Experiment,
+    as_of: date | None = None,
+    events_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ExperimentSnapshot:
+    """Analyse the experiment as of the end of day `as_of` (default: yesterday, the last
+    complete day) and store it as that day's snapshot, replacing one computed before.
+
+    A problem with the data (too few creators, a metric that cannot be computed) is stored as
+    a failed snapshot with its reason; a problem with the request (never started, no primary
+    metric) raises before anything is written. The snapshot is written in one transaction at
+    the end: an interrupted analysis leaves the previous snapshot of that day as it was.
+    """
+    today = clock.now().date()
+    as_of = as_of or today - timedelta(days=1)
+    if experiment.started_at is None:
+        raise Conflict(
+            _("The experiment “%(key)s” has not started: there is nothing to analyse yet.")
+            % {"key": experiment.key}
+        )
+    if as_of > today:
+        raise ValidationFailed(
+            _("%(date)s is in the future: analyse a day up to today.") % {"date": as_of},
+            errors={"date": _("Give a day up to today.")},
+        )
+    if as_of < experiment.started_at.astimezone(UTC).date():
+        raise ValidationFailed(
+            _("The experiment started on %(start)s, after %(date)s.")
+            % {"start": experiment.started_at.astimezone(UTC).date(), "date": as_of},
+            errors={"date": _("Give a day after the experiment started.")},
+        )
+    spec = analysis_spec(experiment)
+    events_dir = events_dir or Path(settings.ACADEMY_EVENTS_DIR)
+    results: ExperimentResults | None = None
+    error = ""
+    with DuckDBEngine(threads=os.cpu_count() or 1) as engine:
+        if progress:
+            progress("exposures")
+        exposures = _exposures(experiment, as_of=as_of, engine=engine, events_dir=events_dir)
+        if progress:
+            progress("query")
+        aggregates = sufficient_statistics(
+            engine, spec.metrics, exposures=exposures, events_dir=events_dir, as_of=as_of
+        )
+    if progress:
+        progress("statistics")
+    try:
+        results = analyze(spec, aggregates, as_of=as_of, computed_at=clock.now())
+    except StatsInputError as problem:
+        error = str(problem)
+    if results is not None and sum(v.creators for v in results.variations) == 0:
+        results, error = None, _("No creator has been exposed to the experiment yet.")
+    if progress:
+        progress("saving")
+    creators = sum(v.creators for v in results.variations) if results else exposures.num_rows
+    with transaction.atomic():
+        snapshot, _created = ExperimentSnapshot.objects.update_or_create(
+            experiment=experiment,
+            date=as_of,
+            defaults={
+                "computed_at": clock.now(),
+                "status": SnapshotStatus.OK if results else SnapshotStatus.FAILED,
+                "results": results.to_json() if results else {},
+                "error": error,
+                "creators": creators,
+            },
+        )
+    return snapshot
+
+
+def analyze_running_experiments(*, as_of: date | None = None) -> list[ExperimentSnapshot]:
+    """A snapshot of every running experiment that has primary metrics (the daily refresh)."""
+    snapshots = []
+    running = Experiment.objects.filter(status=ExperimentStatus.RUNNING).order_by("key")
+    for experiment in running:
+        if not experiment.primary_metrics:
+            continue
+        try:
+            snapshots.append(experiment_analyze(experiment=experiment, as_of=as_of))
+        except AcademyError as problem:
+            logger.warning("Experiment %s not analysed: %s", experiment.key, problem.detail)
+    return snapshots

@@ -126,7 +126,7 @@ def experiment_post(**changes: str) -> dict[str, str]:
         "seed": "",
         "condition": "{}",
         "holdout": "[]",
-        "primary_metrics": "lesson_complete",
+        "primary_metrics": "completed_lesson",
         "guardrail_metrics": "",
     }
     fields.update(changes)
@@ -149,7 +149,7 @@ def test_create_an_experiment_with_errors_on_their_fields(analyst: Client) -> No
         "name": "Question",
         "value": "Ready to grow?",
     }
-    assert experiment.primary_metrics == ["lesson_complete"]
+    assert experiment.primary_metrics == ["completed_lesson"]
 
 
 def test_start_stop_ship_from_the_experiment_page(analyst: Client) -> None:

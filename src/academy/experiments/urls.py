@@ -3,6 +3,7 @@
 from django.urls import path
 
 from academy.experiments import results_views, views
+from academy.recsys.interleaving_views import interleaving_page
 
 app_name = "experiments"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("flags/<slug:key>/kill-switch/", views.flag_kill_switch, name="flag_kill_switch"),
     path("flags/<slug:key>/schedule/", views.flag_schedule, name="flag_schedule"),
     path("experiments/new/", views.experiment_new, name="experiment_new"),
+    path("experiments/interleaving/for-you/", interleaving_page, name="interleaving"),
     path("experiments/<slug:key>/", views.experiment_detail, name="experiment"),
     path(
         "experiments/<slug:key>/results/",

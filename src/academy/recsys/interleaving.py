@@ -36,6 +36,7 @@ from academy.accounts.models import Creator
 from academy.core import clock
 from academy.events.query import DuckDBEngine
 from academy.experiments.assignment import eval_feature
+from academy.experiments.models import Flag
 from academy.experiments.selectors import creator_attributes, flags_payload
 from academy.recsys.catalogue import Catalogue
 from academy.recsys.engine.artifact import VERSION
@@ -92,21 +93,54 @@ def ranker_problem(name: Any) -> str:
     return ""
 
 
-def pair_from_value(value: Any) -> RankerPair | None:
-    """The two rankers a flag value names, or None (with a warning in the log) for a value
-    that does not name two usable, different rankers."""
+def pair_problem(value: Any) -> str:
+    """Why a flag value does not name two usable, different rankers ("" when it does)."""
     if not isinstance(value, Mapping):
-        if value not in (None, False, {}):
-            logger.warning("%s: the value %r is not {'a': ..., 'b': ...}", FLAG, value)
-        return None
+        return 'the value is not {"a": ..., "b": ...}'
     a, b = value.get("a"), value.get("b")
     problem = ranker_problem(a) or ranker_problem(b)
     if not problem and a == b:
         problem = "the two rankers are the same"
+    return problem
+
+
+def pair_from_value(value: Any) -> RankerPair | None:
+    """The two rankers a flag value names, or None (with a warning in the log) for a value
+    that does not name two usable, different rankers. A flag value of null, false or {} is
+    the way to turn interleaving off for some creators."""
+    if value in (None, False, {}):
+        return None
+    problem = pair_problem(value)
     if problem:
         logger.warning("%s: interleaving is off: %s", FLAG, problem)
         return None
-    return RankerPair(a=str(a), b=str(b))
+    return RankerPair(a=str(value["a"]), b=str(value["b"]))
+
+
+@dataclass(frozen=True)
+class FlagState:
+    """The interleaving flag as the console shows it."""
+
+    exists: bool
+    enabled: bool = False
+    default: RankerPair | None = None
+    rules: int = 0
+    problem: str = ""  # why the default value interleaves nothing
+
+
+def interleaving_flag() -> FlagState:
+    flag = Flag.objects.filter(key=FLAG).first()
+    if flag is None:
+        return FlagState(exists=False)
+    value = flag.default_value
+    off = value in (None, False, {})
+    return FlagState(
+        exists=True,
+        enabled=flag.enabled,
+        default=None if off else pair_from_value(value),
+        rules=len(flag.rules),
+        problem="" if off else pair_problem(value),
+    )
 
 
 def interleaving_pair(creator: Creator) -> RankerPair | None:

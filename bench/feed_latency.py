@@ -571,7 +571,8 @@ def ensure_data(*, rebuild: bool) -> dict[str, Any]:
 
 @contextmanager
 def data_copy() -> Iterator[Path]:
-    """A throwaway data directory: a copy of the cached database, the model linked."""
+    """A throwaway data directory: a copy of the cached database, migrated to the code being
+    measured (a schema change does not need the data built again), the model linked."""
     with tempfile.TemporaryDirectory(prefix="academy-feed-bench-") as directory:
         data = Path(directory) / "data"
         data.mkdir()
@@ -580,6 +581,10 @@ def data_copy() -> Iterator[Path]:
                 (data / "recsys").symlink_to(entry)
             elif entry.is_file():
                 shutil.copy2(entry, data / entry.name)
+        subprocess.run(
+            [sys.executable, "-m", "academy.cli", "migrate", "--verbosity", "0"],
+            env=_env(data), cwd=ROOT, check=True,
+        )  # fmt: skip
         yield data
 
 

@@ -16,9 +16,8 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import Count, Max
 
-from academy.search.models import ItemPopularity, SearchDocument
+from academy.search.models import IndexVersion, ItemPopularity, SearchDocument
 from academy.search.selectors import document_url
 
 RECHECK_SECONDS = 5.0
@@ -104,10 +103,10 @@ LEVELS = {"": 0, "beginner": 1, "intermediate": 2, "advanced": 3}
 
 
 def _version() -> tuple[int, str]:
-    """Changes when an item is indexed or removed, or popularity is refreshed."""
-    found = SearchDocument.objects.aggregate(n=Count("id"), last=Max("indexed_at"))
-    refreshed = ItemPopularity.objects.aggregate(last=Max("refreshed_at"))["last"]
-    return int(found["n"] or 0), f"{found['last'] or ''}|{refreshed or ''}"
+    """Changes when an item is indexed or removed, or popularity is refreshed: search's index
+    version, one row read by its key."""
+    number = IndexVersion.objects.filter(pk=1).values_list("number", flat=True).first()
+    return int(number or 0), ""
 
 
 def _build(version: tuple[int, str]) -> Catalogue:

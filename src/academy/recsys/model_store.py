@@ -39,15 +39,64 @@ def models_root() -> Path:
     return Path(settings.DATA_DIR) / "recsys" / "for-you"
 
 
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+# ALS proposes candidates from the items it was trained on most: their factors are estimated
+# from many interactions (the long tail's barely move from their start) and, at 32 factors,
+# 20,000 items are 2.5 MB that stay in cache, where scoring all 100,000 read 12.8 MB from memory
+# per request (about 1.5 ms of the p99). Every candidate, from any source, still gets its
+# exact ALS score as a ranking feature. DECISIONS 51.
+ALS_HEAD = 20_000
+
+
 @dataclass(frozen=True)
 class Live:
-    """The model items still in the catalogue: ``mask`` over the model's items, and their
-    catalogue ``positions``; ``identity`` when model and catalogue list the same items in the
-    same order."""
+    """The model as seen from one catalogue version: for each model item its catalogue index
+    (``positions``, -1: no longer published) and back (``to_model``, -1: not in the model), and
+    the ALS head (``head_items`` in the catalogue, ``head_factors`` their item factors)."""
 
-    mask: npt.NDArray[np.bool_]
-    positions: npt.NDArray[np.int64]
-    identity: bool
+    positions: IntArray
+    to_model: IntArray
+    head_items: IntArray
+    head_factors: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class PersonalScores:
+    """One creator's collaborative scores: the item-kNN neighbours of their history
+    (``knn_items`` catalogue indices, ascending, with ``knn_values`` scaled so the best is 1)
+    and their ALS factors (None without ALS)."""
+
+    knn_items: IntArray
+    knn_values: FloatArray
+    user_factors: npt.NDArray[np.float32] | None
+    live: Live
+    als_factors: npt.NDArray[np.float32] | None
+    head_scores: FloatArray  # the ALS score of each of ``live.head_items``
+
+    def knn_at(self, candidates: IntArray) -> FloatArray:
+        """The kNN score of each of ``candidates`` (0 for items that are not neighbours)."""
+        if not len(self.knn_items) or not len(candidates):
+            return np.zeros(len(candidates))
+        where = np.minimum(np.searchsorted(self.knn_items, candidates), len(self.knn_items) - 1)
+        found = self.knn_items[where] == candidates
+        return np.where(found, self.knn_values[where], 0.0)
+
+    def als_at(self, candidates: IntArray) -> FloatArray:
+        """The ALS score of each of ``candidates``, clipped at 0 (0 outside the model)."""
+        scores = np.zeros(len(candidates))
+        if self.user_factors is None or self.als_factors is None or not len(candidates):
+            return scores
+        rows = self.live.to_model[candidates]
+        known = rows >= 0
+        scores[known] = self.als_factors[rows[known]] @ self.user_factors
+        return np.clip(scores, 0, None)
+
+    def als_head(self) -> tuple[IntArray, FloatArray]:
+        """The ALS head's catalogue indices and their scores for this creator."""
+        if self.user_factors is None:
+            return np.zeros(0, np.int64), np.zeros(0)
+        return self.live.head_items, self.head_scores
 
 
 @dataclass(eq=False)
@@ -60,72 +109,117 @@ class ForYouModel:
     user_index: dict[str, int]
     item_ids: npt.NDArray[Any]
     item_index: dict[str, int]
-    _to_catalogue: tuple[tuple[int, str], npt.NDArray[np.int64]] | None = None
     _live: tuple[tuple[int, str], Live] | None = None
 
-    def catalogue_positions(self, catalogue: Catalogue) -> npt.NDArray[np.int64]:
-        """For each model item, its index in ``catalogue`` (-1: no longer published)."""
-        cached = self._to_catalogue
+    def live(self, catalogue: Catalogue) -> Live:
+        """Where the model's items are in ``catalogue`` (cached per catalogue version)."""
+        cached = self._live
         if cached is None or cached[0] != catalogue.version:
             positions = np.array(
                 [catalogue.index.get(str(item), -1) for item in self.item_ids], dtype=np.int64
             )
-            cached = (catalogue.version, positions)
-            self._to_catalogue = cached
-        return cached[1]
-
-    def live(self, catalogue: Catalogue) -> Live:
-        """Which model items are still published, and where they are in ``catalogue``."""
-        cached = self._live
-        if cached is None or cached[0] != catalogue.version:
-            positions = self.catalogue_positions(catalogue)
-            mask = positions >= 0
-            identity = bool(
-                len(positions) == len(catalogue)
-                and np.array_equal(positions, np.arange(len(positions)))
-            )
+            to_model = np.full(len(catalogue), -1, dtype=np.int64)
+            published = np.flatnonzero(positions >= 0)
+            to_model[positions[published]] = published
+            head = np.zeros(0, np.int64)
+            head_factors = np.zeros((0, 0), np.float32)
+            if self.als is not None:
+                seen = self.knn.seen
+                counts = np.bincount(seen.indices, minlength=seen.shape[1])
+                head = np.argsort(-counts, kind="stable")[:ALS_HEAD]
+                head = np.sort(head[positions[head] >= 0])
+                factors = np.asarray(self.als.model.item_factors, dtype=np.float32)
+                head_factors = np.ascontiguousarray(factors[head])
             cached = (
                 catalogue.version,
-                Live(mask=mask, positions=positions[mask], identity=identity),
+                Live(
+                    positions=positions,
+                    to_model=to_model,
+                    head_items=positions[head],
+                    head_factors=head_factors,
+                ),
             )
             self._live = cached
         return cached[1]
 
-    def als_scores(self, history: sp.csr_matrix) -> npt.NDArray[np.float32]:
-        """`ALS.score` for fresh histories, without its per-call costs: the BLAS libraries are
-        found once per process instead of per call (threadpoolctl), and implicit solves the one
-        user on this thread instead of waking a thread pool."""
-        if self.als is None:
-            raise ValueError("this model has no ALS")
-        model = self.als.model
-        weighted = self.als._weighted(history)  # the engine's own weighting
-        with _blas().limit(limits=1, user_api="blas"):  # as ALS.score limits it
-            factors = model.recalculate_user(np.arange(history.shape[0]), weighted)
-            # One row: a BLAS thread pool only adds wake-ups (same result, checked).
-            return np.asarray(factors @ model.item_factors.T, dtype=np.float32)
-
     def history(
         self, creator: str, recent: dict[str, float], *, include_trained: bool = True
-    ) -> sp.csr_matrix:
-        """The creator's interactions as one row over the model's items: what training saw
-        (unless ``include_trained`` is off), plus ``recent`` (item -> weight)."""
-        n_items = len(self.item_ids)
-        row = sp.csr_matrix((1, n_items), dtype=np.float32)
+    ) -> tuple[IntArray, npt.NDArray[np.float32]]:
+        """The creator's interactions over the model's items, as (item indices ascending,
+        weights): what training saw (unless ``include_trained`` is off), plus ``recent``
+        (item -> weight)."""
+        columns = np.zeros(0, np.int64)
+        weights = np.zeros(0, np.float32)
         user = self.user_index.get(creator)
         if user is not None and include_trained:
-            row = self.knn.seen[user].astype(np.float32)
-        fresh = [
-            (self.item_index[item], weight)
-            for item, weight in recent.items()
-            if item in self.item_index
-        ]
+            seen = self.knn.seen
+            start, end = seen.indptr[user], seen.indptr[user + 1]
+            columns = seen.indices[start:end].astype(np.int64)
+            weights = seen.data[start:end].astype(np.float32)
+        index = self.item_index
+        fresh = [(index[item], weight) for item, weight in recent.items() if item in index]
         if fresh:
-            columns, weights = zip(*fresh, strict=True)
-            row = row + sp.csr_matrix(
-                (np.array(weights, dtype=np.float32), (np.zeros(len(columns)), columns)),
-                shape=(1, n_items),
+            columns = np.concatenate((columns, np.array([c for c, _w in fresh], np.int64)))
+            weights = np.concatenate((weights, np.array([w for _c, w in fresh], np.float32)))
+        if not len(columns):
+            return columns, weights
+        unique, inverse = np.unique(columns, return_inverse=True)
+        summed = np.bincount(inverse, weights=weights, minlength=len(unique))
+        keep = summed != 0
+        return unique[keep], summed[keep].astype(np.float32)
+
+    def personal_scores(
+        self, catalogue: Catalogue, columns: IntArray, weights: npt.NDArray[np.float32]
+    ) -> PersonalScores:
+        """Item-kNN neighbours and ALS factors of a history from `history`."""
+        live = self.live(catalogue)
+        similarity = self.knn.item_similarity
+        starts = similarity.indptr[columns]
+        lengths = similarity.indptr[columns + 1] - starts
+        total = int(lengths.sum())
+        knn_items, knn_values = np.zeros(0, np.int64), np.zeros(0)
+        if total:
+            offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+            positions = offsets + np.arange(total)
+            neighbours = similarity.indices[positions]
+            contributions = similarity.data[positions].astype(np.float64) * np.repeat(
+                weights, lengths
             )
-        return sp.csr_matrix(row)
+            items, inverse = np.unique(neighbours, return_inverse=True)
+            sums = np.bincount(inverse, weights=contributions, minlength=len(items))
+            # As the sparse product computes them: float32 scores, scaled by the best.
+            sums = sums.astype(np.float32).astype(np.float64)
+            top = float(sums.max()) or 1.0
+            in_catalogue = live.positions[items]
+            keep = (in_catalogue >= 0) & (sums > 0)
+            order = np.argsort(in_catalogue[keep], kind="stable")
+            knn_items = in_catalogue[keep][order]
+            knn_values = sums[keep][order] / top
+        user_factors = None
+        head_scores = np.zeros(0)
+        if self.als is not None:
+            row = sp.csr_matrix(
+                (weights, columns, np.array([0, len(columns)])), shape=(1, len(self.item_ids))
+            )
+            weighted = self.als._weighted(row)  # the engine's own weighting
+            # One thread, as ALS.score limits it: for one creator a BLAS thread pool only adds
+            # wake-ups, and on a busy server far more than it saves.
+            with _blas().limit(limits=1, user_api="blas"):
+                factors = self.als.model.recalculate_user(np.arange(1), weighted)
+                user_factors = np.asarray(factors, dtype=np.float32).reshape(-1)
+                head_scores = (live.head_factors @ user_factors).astype(np.float64)
+        return PersonalScores(
+            knn_items=knn_items,
+            knn_values=knn_values,
+            user_factors=user_factors,
+            live=live,
+            als_factors=(
+                np.asarray(self.als.model.item_factors, dtype=np.float32)
+                if self.als is not None
+                else None
+            ),
+            head_scores=head_scores,
+        )
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from academy.catalog.models import Course
 from academy.core import clock
 from academy.learning.models import Enrollment, LessonProgress
 from academy.recsys.catalogue import LEVELS, Catalogue, CatalogueItem, catalogue
-from academy.recsys.model_store import ForYouModel, current_model
+from academy.recsys.model_store import ForYouModel, PersonalScores, current_model
 from academy.recsys.models import (
     FeedPreference,
     FeedSession,
@@ -185,9 +185,9 @@ def _state_rows(creator: Creator, since: datetime | None) -> list[_Row]:
         ]
 
 
-def creator_state(creator: Creator, cat: Catalogue) -> CreatorState:
+def creator_state(creator: Creator, cat: Catalogue, *, now: datetime | None = None) -> CreatorState:
     personalised = creator.personalisation_consent
-    since = clock.now() - RECENT_WINDOW if personalised else None
+    since = (now or clock.now()) - RECENT_WINDOW if personalised else None
     rows: dict[str, list[_Row]] = {}
     for row in _state_rows(creator, since):
         rows.setdefault(row[0], []).append(row)
@@ -259,29 +259,6 @@ def profile_of(creator: Creator, cat: Catalogue, state: CreatorState) -> Profile
     )
 
 
-def _top(scores: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_], k: int) -> list[int]:
-    """The ``k`` allowed items of highest score, best first (equal scores: lower index first)."""
-    return _top_of(np.flatnonzero(allowed), scores, k)
-
-
-def _top_of(indices: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], k: int) -> list[int]:
-    """The ``k`` of ``indices`` (ascending) with the highest ``scores``, best first (equal
-    scores: lower index first)."""
-    k = min(k, len(indices))
-    if k <= 0:
-        return []
-    values = scores[indices]
-    if k < len(indices):
-        kth = np.partition(values, len(values) - k)[len(values) - k]
-        above = values > kth
-        ties = np.flatnonzero(values == kth)[: k - int(above.sum())]
-        keep = np.flatnonzero(above)
-        keep = np.sort(np.concatenate((keep, ties)))
-        indices, values = indices[keep], values[keep]
-    order = np.lexsort((indices, -values))
-    return [int(i) for i in indices[order]]
-
-
 def _first_allowed(
     order: npt.NDArray[np.int64],
     k: int,
@@ -315,31 +292,30 @@ def _freshest(cat: Catalogue, allowed: npt.NDArray[np.bool_], today: float, k: i
 
 def cf_scores(
     model: ForYouModel | None, creator: Creator, state: CreatorState, cat: Catalogue
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Item-kNN and ALS scores over the catalogue (zeros without a model or a history)."""
-    knn = np.zeros(len(cat))
-    als = np.zeros(len(cat))
+) -> PersonalScores | None:
+    """The creator's item-kNN and ALS scores (None without a model or a history)."""
     if model is None or not state.personalised:
-        return knn, als
+        return None
     trained_at = str(model.manifest.get("trained_at", ""))
     forget = state.history_reset_at is not None and trained_at < state.history_reset_at.isoformat()
-    history = model.history(creator.external_id, state.recent, include_trained=not forget)
-    if history.nnz == 0:
-        return knn, als
-    live = model.live(cat)
-    raw_knn = model.knn.score(np.array([0]), history=history)[0]
-    top = float(raw_knn.max()) or 1.0
-    if live.identity:
-        knn[:] = raw_knn / top
-    else:
-        knn[live.positions] = raw_knn[live.mask] / top
-    if model.als is not None:
-        raw_als = model.als_scores(history)[0]
-        if live.identity:
-            als[:] = np.clip(raw_als, 0, None)
-        else:
-            als[live.positions] = np.clip(raw_als[live.mask], 0, None)
-    return knn, als
+    columns, weights = model.history(creator.external_id, state.recent, include_trained=not forget)
+    if not len(columns):
+        return None
+    return model.personal_scores(cat, columns, weights)
+
+
+def _top_pairs(items: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], k: int) -> list[int]:
+    """The ``k`` of ``items`` with the highest ``scores`` (aligned), best first (equal scores:
+    lower item first)."""
+    k = min(k, len(items))
+    if k <= 0:
+        return []
+    if k < len(items):
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= kth
+        items, scores = items[keep], scores[keep]
+    order = np.lexsort((items, -scores))[:k]
+    return [int(i) for i in items[order]]
 
 
 def _allowed(
@@ -362,7 +338,6 @@ def _allowed(
 class Ranked:
     slots: list[Slot]
     sources: dict[int, str]
-    knn: npt.NDArray[np.float64]
     model_version: str
 
 
@@ -377,13 +352,14 @@ def rank_for(
 ) -> tuple[Ranked, Catalogue, CreatorState]:
     """The creator's next ``limit`` cards, as catalogue slots with their sources."""
     cat = catalogue()
-    state = creator_state(creator, cat)
+    now = clock.now()
+    state = creator_state(creator, cat, now=now)
     model = current_model() if state.personalised else None
     allowed = _allowed(creator, cat, state, exclude)
     if only is not None:
         allowed &= only
     profile = profile_of(creator, cat, state)
-    knn, als = cf_scores(model, creator, state, cat)
+    personal = cf_scores(model, creator, state, cat)
     sources: dict[int, str] = {}
 
     def add(indices: Iterable[int], source: str) -> None:
@@ -395,10 +371,13 @@ def rank_for(
     editorial = state.editorial
     add((cat.index[item] for item in editorial if item in cat.index), "editorial")
     if state.personalised:
-        similar = np.flatnonzero(knn)  # the few items near the creator's history
-        similar = similar[allowed[similar] & (knn[similar] > 0)]
-        add(_top_of(similar, knn, SOURCE_SIZE), "because_you")
-        add(_top(als, allowed & (als > 0), SOURCE_SIZE), "similar_creators")
+        if personal is not None:
+            near = allowed[personal.knn_items]  # the few items near the creator's history
+            add(_top_pairs(personal.knn_items[near], personal.knn_values[near], SOURCE_SIZE),
+                "because_you")  # fmt: skip
+            head, head_scores = personal.als_head()
+            fits = allowed[head] & (head_scores > 0)
+            add(_top_pairs(head[fits], head_scores[fits], SOURCE_SIZE), "similar_creators")
         relevant = np.array(sorted(profile.goal_topics | profile.niche_topics), dtype=np.int32)
         add(
             _first_allowed(
@@ -408,13 +387,13 @@ def rank_for(
             ),
             "your_goals",
         )
-    today = clock.now().timestamp() / 86400
+    today = now.timestamp() / 86400
     add(_freshest(cat, allowed, today, 50), "fresh")
     add(_first_allowed(cat.popularity_order, SOURCE_SIZE, lambda block: allowed[block]), "trending")
     candidates = np.array(sorted(sources), dtype=np.int64)
     signals = Signals(
-        item_knn=knn[candidates],
-        als=als[candidates],
+        item_knn=personal.knn_at(candidates) if personal else np.zeros(len(candidates)),
+        als=personal.als_at(candidates) if personal else np.zeros(len(candidates)),
         next_lesson=np.isin(
             candidates,
             np.array([i for i, source in sources.items() if source == "next_lesson"], np.int64),
@@ -451,7 +430,7 @@ def rank_for(
         if slot.explored:
             sources[slot.index] = "explore"
     return (
-        Ranked(slots=slots, sources=sources, knn=knn, model_version=model.version if model else ""),
+        Ranked(slots=slots, sources=sources, model_version=model.version if model else ""),
         cat,
         state,
     )

@@ -75,3 +75,15 @@ class ItemPopularity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.score:.2f}"
+
+
+class IndexVersion(models.Model):
+    """One row whose ``number`` goes up in the same transaction as every change to the documents
+    or the popularity, so a reader can tell in one lookup that its snapshot is out of date.
+    For You's catalogue checks it every few seconds; counting 100,000 documents instead cost
+    30 ms of CPU on every check (bench/feed_latency.py)."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"index version {self.number}"

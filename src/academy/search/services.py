@@ -31,7 +31,7 @@ from academy.events import taxonomy
 from academy.events.query import QueryEngine, default_engine
 from academy.events.services import server_event, track_event
 from academy.search.backends import backend_for
-from academy.search.models import ItemPopularity, SearchDocument, SearchTerm
+from academy.search.models import IndexVersion, ItemPopularity, SearchDocument, SearchTerm
 from academy.search.text import plain_text, vocabulary_words
 
 logger = logging.getLogger(__name__)
@@ -213,6 +213,12 @@ def _vocabulary_apply(delta: Mapping[str, int], shown: Mapping[str, str]) -> Non
     SearchTerm.objects.filter(documents=0).delete()
 
 
+def _index_changed() -> None:
+    """Move the index version on, inside the caller's transaction."""
+    if not IndexVersion.objects.filter(pk=1).update(number=F("number") + 1):
+        IndexVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
 def _replace_documents(keys: set[str], documents: list[SearchDocument]) -> None:
     """Make ``documents`` the index's documents of the items ``keys``, in one transaction."""
     with transaction.atomic():
@@ -231,6 +237,7 @@ def _replace_documents(keys: set[str], documents: list[SearchDocument]) -> None:
                 shown.setdefault(key, word)
         SearchDocument.objects.bulk_create(documents, batch_size=BATCH)
         _vocabulary_apply(delta, shown)
+        _index_changed()
 
 
 def search_item_refresh(*, item: CatalogItem) -> None:
@@ -377,6 +384,7 @@ def search_popularity_refresh(
     with transaction.atomic():
         ItemPopularity.objects.all().delete()
         ItemPopularity.objects.bulk_create(popularity, batch_size=1000)
+        _index_changed()
     return len(popularity)
 
 

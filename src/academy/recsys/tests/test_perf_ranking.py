@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+import scipy.sparse as sp  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from academy.recsys import model_store
 from academy.recsys.catalogue import KINDS, Catalogue, CatalogueItem, ItemText
 from academy.recsys.engine.models import ALS, ItemKNN
 from academy.recsys.model_store import ForYouModel
@@ -24,7 +26,7 @@ from academy.recsys.selectors import (
     _because_titles,
     _first_allowed,
     _freshest,
-    _top,
+    _top_pairs,
 )
 from academy.recsys.tests.recsys_data import two_clusters
 
@@ -90,7 +92,8 @@ def test_top_picks_the_best_allowed_items_and_breaks_ties_by_index(
     rng = np.random.default_rng(seed)
     scores = rng.integers(0, 6, size).astype(np.float64)
     allowed = rng.random(size) < share
-    assert _top(scores, allowed, k) == best_by_sorting(scores, allowed, k)
+    items = np.flatnonzero(allowed)
+    assert _top_pairs(items, scores[items], k) == best_by_sorting(scores, allowed, k)
 
 
 @settings(max_examples=40, deadline=None)
@@ -229,3 +232,69 @@ def test_because_you_viewed_names_the_most_similar_recent_item(
             expected[target] = f"Item {cat.index[best]}"
     assert expected  # some cards are explained by a recent item
     assert _because_titles(small_model, cat, targets, state, "en") == expected
+
+
+def test_personal_scores_equal_the_models_own_sparse_scoring(small_model: ForYouModel) -> None:
+    """kNN neighbours gathered row by row equal the history x similarity product (scaled by
+    the best); the ALS feature of any item equals `ALS.score`; the ALS head, when it holds
+    every item, ranks what the full product ranks."""
+    items = [str(item) for item in small_model.item_ids]
+    cat = synthetic_catalogue(len(items) + 5)
+    # The catalogue lists the model's items in reverse, plus items the model never saw.
+    listed = [*reversed(items), *(f"wiki:new-{n}" for n in range(5))]
+    cat = Catalogue(
+        **{
+            **cat.__dict__,
+            "items": [
+                CatalogueItem(**{**item.__dict__, "item": listed[item.index]}) for item in cat.items
+            ],
+            "index": {item: index for index, item in enumerate(listed)},
+        }
+    )
+    recent = {items[2]: 1.0, items[7]: 3.0}
+    user = next(iter(small_model.user_index))
+    columns, weights = small_model.history(user, recent)
+    personal = small_model.personal_scores(cat, columns, weights)
+
+    row = small_model.knn.seen[small_model.user_index[user]].astype(np.float32).toarray()[0]
+    row[[small_model.item_index[item] for item in recent]] += [1.0, 3.0]
+    assert sorted(zip(columns.tolist(), weights.tolist(), strict=True)) == [
+        (int(c), float(row[c])) for c in np.flatnonzero(row)
+    ]
+    dense = small_model.knn.score(np.array([0]), history=sp.csr_matrix(row))[0]
+    expected_knn = np.zeros(len(cat))
+    for model_index, score in enumerate(dense / (dense.max() or 1.0)):
+        expected_knn[cat.index[items[model_index]]] = max(score, 0.0)
+    everything = np.arange(len(cat))
+    assert np.allclose(personal.knn_at(everything), expected_knn, atol=1e-6)
+    assert personal.knn_at(everything)[len(items) :].tolist() == [0.0] * 5
+
+    assert small_model.als is not None
+    als = small_model.als.score(np.array([0]), history=sp.csr_matrix(row))[0]
+    expected_als = np.zeros(len(cat))
+    for model_index, score in enumerate(als):
+        expected_als[cat.index[items[model_index]]] = max(float(score), 0.0)
+    assert np.allclose(personal.als_at(everything), expected_als, atol=1e-5)
+    head, scores = personal.als_head()
+    assert sorted(head.tolist()) == list(range(len(items)))  # the whole model fits the head
+    assert np.allclose(scores, [als[small_model.item_index[listed[i]]] for i in head], atol=1e-5)
+
+
+def test_the_als_head_holds_the_items_trained_on_most(
+    small_model: ForYouModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_store, "ALS_HEAD", 3)
+    items = [str(item) for item in small_model.item_ids]
+    cat = synthetic_catalogue(len(items))
+    cat = Catalogue(
+        **{
+            **cat.__dict__,
+            "items": [
+                CatalogueItem(**{**item.__dict__, "item": items[item.index]}) for item in cat.items
+            ],
+            "index": {item: index for index, item in enumerate(items)},
+        }
+    )
+    counts = np.bincount(small_model.knn.seen.indices, minlength=len(items))
+    most = sorted(range(len(items)), key=lambda i: (-counts[i], i))[:3]
+    assert sorted(small_model.live(cat).head_items.tolist()) == sorted(most)

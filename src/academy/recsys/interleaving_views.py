@@ -28,6 +28,7 @@ from academy.recsys.interleaving import (
 )
 
 PERIODS = (7, 14, 28, 90)
+DEFAULT_DAYS = 28
 
 
 class PeriodForm(forms.Form):
@@ -36,7 +37,7 @@ class PeriodForm(forms.Form):
         choices=[(days, gettext_lazy("Last %(days)d days") % {"days": days}) for days in PERIODS],
         coerce=int,
         required=False,
-        empty_value=28,
+        empty_value=None,
     )
 
 
@@ -97,7 +98,7 @@ def interleaving_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "flag_key": FLAG, "flag": interleaving_flag()}
     if request.GET and not form.is_valid():
         return render(request, "recsys/interleaving.html", context, status=400)
-    days = form.cleaned_data["days"] if request.GET else 28
+    days = (form.cleaned_data["days"] if request.GET else None) or DEFAULT_DAYS
     if not request.GET:
         context["form"] = PeriodForm(initial={"days": days}, label_suffix="")
     comparisons = interleaving_analysis(

@@ -103,13 +103,20 @@ class ExperimentEffect:
 
     ``ctr_lift`` maps variation keys to the relative change of the click probability of what
     is shown at ``entry_point`` to creators in that variation (0.08: +8 %); variations left out
-    (the control) are unchanged. Everything else the creators do follows from their clicks as
-    in any run.
+    (the control) are unchanged. A single number is the change of every variation but the
+    control. Everything else the creators do follows from their clicks as in any run.
     """
 
     key: str
-    ctr_lift: Mapping[str, float]
+    ctr_lift: Mapping[str, float] | float
     entry_point: str = "for_you_card"
+
+    def lifts(self, variations: Sequence[str]) -> dict[str, float]:
+        """The change per variation key (0 for those not named)."""
+        if isinstance(self.ctr_lift, int | float):
+            lift = float(self.ctr_lift)
+            return {key: lift if index else 0.0 for index, key in enumerate(variations)}
+        return {key: float(self.ctr_lift.get(key, 0.0)) for key in variations}
 
 
 def _experiment_for(effect: ExperimentEffect) -> Experiment:
@@ -125,13 +132,15 @@ def _experiment_for(effect: ExperimentEffect) -> Experiment:
             _("The experiment “%(key)s” is not running: start it first.") % {"key": effect.key},
             errors={"experiment": _("Start the experiment first.")},
         )
-    unknown = sorted(set(effect.ctr_lift) - set(experiment.variation_keys))
+    named = () if isinstance(effect.ctr_lift, int | float) else effect.ctr_lift
+    unknown = sorted(set(named) - set(experiment.variation_keys))
     if unknown:
         raise ValidationFailed(
             _("The experiment has no variation %(names)s.") % {"names": ", ".join(unknown)},
             errors={"ctr_lift": _("Name variations of the experiment.")},
         )
-    if any(not np.isfinite(lift) or lift <= -1 for lift in effect.ctr_lift.values()):
+    lifts = effect.lifts(experiment.variation_keys).values()
+    if any(not np.isfinite(lift) or lift <= -1 for lift in lifts):
         raise ValidationFailed(
             _("A change of click-through rate is a number above -1 (-100 %)."),
             errors={"ctr_lift": _("Give a number above -1, such as 0.08 for +8 %.")},
@@ -596,7 +605,7 @@ def simulation_run(
             experiment=replace(
                 assigned,
                 click_multiplier=tuple(
-                    1.0 + float(experiment.ctr_lift.get(key, 0.0)) for key in assigned.variations
+                    1.0 + lift for lift in experiment.lifts(assigned.variations).values()
                 ),
                 entry_point=experiment.entry_point,
             ),

@@ -3,14 +3,18 @@ marked with the variation, Assignment rows written, and a known true effect on F
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import override_settings
 
 from academy.core import clock
@@ -207,3 +211,21 @@ def test_an_experiment_that_cannot_play_is_refused_before_anything_is_written(
     experiment_stop(experiment=experiment)
     assert "experiment" in refused(ExperimentEffect(DEMO_EXPERIMENT, {"thumbnail": 0.1}))
     assert not (events_dir / "lake").exists()
+
+
+def test_simulate_plays_a_named_experiment_with_its_lift(
+    catalog: None, frozen_clock: SetTime, events_dir: Path
+) -> None:
+    experiment = demo_experiment(days=2)
+    out = StringIO()
+    call_command(
+        "simulate",
+        *("--creators", "80", "--days", "2", "--json"),
+        *("--experiment", DEMO_EXPERIMENT, "--ctr-lift", "0.2"),
+        stdout=out,
+    )
+    report = json.loads(out.getvalue())
+    exposed = report["report"]["events_by_name"]["exposure"]
+    assert exposed == Assignment.objects.filter(experiment=experiment).count() > 0
+    with pytest.raises(CommandError, match="no experiment “card-colour”"):
+        call_command("simulate", "--creators", "5", "--days", "1", "--experiment", "card-colour")

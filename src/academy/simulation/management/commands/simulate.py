@@ -1,6 +1,7 @@
 """`academy simulate`: simulated creators use the Academy for some days and leave their events.
 
     academy simulate --creators 20000 --days 30 --seed 1 --policy popularity --sink lake
+    academy simulate --experiment for-you-card-design --ctr-lift 0.08
     academy simulate fit [--data ../shared/data/kuairand-pure] [--check]
 
 Ctrl-C stops after the chunk being simulated: what was simulated is written, events first, and
@@ -36,7 +37,13 @@ from academy.simulation.engine.parameters import (
     parameters_save,
 )
 from academy.simulation.engine.simulator import POLICY_NAMES, RunProgress
-from academy.simulation.services import SINKS, SimulationResult, simulation_run, simulation_summary
+from academy.simulation.services import (
+    SINKS,
+    ExperimentEffect,
+    SimulationResult,
+    simulation_run,
+    simulation_summary,
+)
 
 
 class Command(BaseCommand):
@@ -59,6 +66,19 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-rollup", action="store_true", help="Lake sink: leave the rollups to the worker."
+        )
+        parser.add_argument(
+            "--experiment",
+            default="",
+            help="a running experiment to play from the first day (creators assigned, exposed "
+            "and marked as the product does)",
+        )
+        parser.add_argument(
+            "--ctr-lift",
+            type=float,
+            default=0.0,
+            help="with --experiment: the true relative change of the click-through rate of the "
+            "For You card for every variation but the control (0.08 = +8 %%); default: 0",
         )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         actions = parser.add_subparsers(dest="action")
@@ -110,6 +130,11 @@ class Command(BaseCommand):
                     rollups=not options["no_rollup"],
                     progress=advance,
                     should_stop=stop.is_set,
+                    experiment=(
+                        ExperimentEffect(options["experiment"], options["ctr_lift"])
+                        if options["experiment"]
+                        else None
+                    ),
                 )
         except AcademyError as error:
             raise CommandError(error.detail) from error

@@ -3,9 +3,15 @@
     academy demo                       migrate, accounts, content, 20,000 creators x 30 days, serve
     academy demo --creators 2000 --days 7 --no-serve
     academy demo --fresh               erase the demo's data and start over
+    academy demo --experiment-effect 0.15   the demo experiment's true effect on For You CTR
 
-Running it again reuses what is there: a population already simulated at the same size and seed
-is not simulated again (``<data dir>/demo.json`` records it). The first Ctrl-C stops the
+The simulated creators take part in the demo experiment `for-you-card-design` (the For You card
+classic or with a thumbnail, 50/50, running from the first simulated day): the thumbnail's true
+effect is +8 % click-through (``--experiment-effect``), and the experiment is analysed at the
+end, so its results page shows what the analysis recovers.
+
+Running it again reuses what is there: a population already simulated at the same size, seed and
+effect is not simulated again (``<data dir>/demo.json`` records it). The first Ctrl-C stops the
 simulation after the chunk in hand (nothing is served and the population is simulated again next
 time); a second stops at once.
 """
@@ -19,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -51,7 +58,13 @@ from academy.recsys.model_store import models_root
 from academy.recsys.training import TrainingStopped, recsys_train
 from academy.search.services import search_popularity_refresh
 from academy.simulation.engine.simulator import RunProgress
-from academy.simulation.services import simulation_run
+from academy.simulation.services import (
+    DEMO_CTR_LIFT,
+    DEMO_EXPERIMENT,
+    ExperimentEffect,
+    demo_experiment_ensure,
+    simulation_run,
+)
 
 DEFAULT_CREATORS = 20_000
 DEFAULT_DAYS = 30
@@ -67,6 +80,8 @@ class DemoPopulation:
     seed: int
     events: int
     simulated_at: str
+    # The demo experiment's true relative effect on For You CTR (None: no experiment played).
+    experiment_effect: float | None = None
 
 
 def _population_path() -> Path:
@@ -103,6 +118,13 @@ class Command(BaseCommand):
             "--days", type=int, default=DEFAULT_DAYS, help=f"simulated days; default {DEFAULT_DAYS}"
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulation seed")
+        parser.add_argument(
+            "--experiment-effect",
+            type=float,
+            default=DEMO_CTR_LIFT,
+            help="the demo experiment's true relative effect of the thumbnail For You card on "
+            f"its click-through rate; default {DEMO_CTR_LIFT} (+{DEMO_CTR_LIFT * 100:.0f} %%)",
+        )
         parser.add_argument(
             "--fresh",
             action="store_true",
@@ -171,9 +193,19 @@ class Command(BaseCommand):
         options: dict[str, Any],
         should_stop: Callable[[], bool],
     ) -> DemoPopulation | None:
-        wanted = (options["creators"], options["days"], options["seed"])
+        effect = options["experiment_effect"]
+        wanted = (options["creators"], options["days"], options["seed"], effect)
         recorded = _population_recorded()
-        if recorded and (recorded.creators, recorded.days, recorded.seed) == wanted:
+        if (
+            recorded
+            and (
+                recorded.creators,
+                recorded.days,
+                recorded.seed,
+                recorded.experiment_effect,
+            )
+            == wanted
+        ):
             self._next(progress, step, "Reusing the simulated population")
             return recorded
         description = f"Simulating {options['creators']:,} creators x {options['days']} days"
@@ -188,6 +220,10 @@ class Command(BaseCommand):
             )
 
         try:
+            # The demo experiment runs from the first simulated day.
+            experiment = demo_experiment_ensure(
+                started_at=clock.now() - timedelta(days=options["days"])
+            )
             result = simulation_run(
                 creators=options["creators"],
                 days=options["days"],
@@ -197,6 +233,7 @@ class Command(BaseCommand):
                 rollups=True,
                 progress=advance,
                 should_stop=should_stop,
+                experiment=ExperimentEffect(DEMO_EXPERIMENT, effect) if experiment else None,
             )
         except AcademyError as error:
             raise CommandError(error.detail) from error
@@ -209,6 +246,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             events=result.report.events,
             simulated_at=clock.now().isoformat(),
+            experiment_effect=effect if experiment else None,
         )
         path = _population_path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -261,6 +299,12 @@ class Command(BaseCommand):
             f"Simulated population: {population.creators:,} creators over {population.days} "
             f"days, {population.events:,} events (seed {population.seed})."
         )
+        if population.experiment_effect is not None:
+            console.print(
+                f"Demo experiment {DEMO_EXPERIMENT}: the thumbnail card's true effect is "
+                f"{population.experiment_effect:+.0%} click-through; its results are at "
+                f"/console/experiments/{DEMO_EXPERIMENT}/results/ (analyst account)."
+            )
         table = Table(title="Demo accounts", show_lines=False)
         table.add_column("Role")
         table.add_column("E-mail")

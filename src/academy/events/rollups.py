@@ -60,6 +60,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "creator_segment_daily": (
         "day", "creator_id", "entry_point", "region", "language", "platform",
     ),
+    # Signed-in creators' events by entry point and context (entry_point_daily without the
+    # anonymous events): event counts of insights tiles by segment, without a creator's detail.
+    "segment_daily": ("day", "entry_point", "region", "language", "platform"),
     # What each creator did with each lesson or course, with context: watch percentage, content
     # performance, drop-off point, course completion.
     "creator_lesson_daily": (
@@ -111,6 +114,13 @@ ROLLUPS: dict[str, str] = {
         FROM {LAKE}
         WHERE creator_id <> ''
         GROUP BY {_grouped(KEYS["creator_segment_daily"])}
+    """,
+    "segment_daily": f"""
+        SELECT {_grouped(KEYS["segment_daily"])}, COUNT(*) AS events, {COUNTS},
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+        FROM {LAKE}
+        WHERE creator_id <> ''
+        GROUP BY {_grouped(KEYS["segment_daily"])}
     """,
     # max_percent: the furthest heartbeat (clamped to 0 to 100); NULL without a readable one.
     "creator_lesson_daily": f"""

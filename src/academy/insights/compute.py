@@ -11,6 +11,7 @@ and a ``Period``; the SQL reads the relations ``seg`` (creator_segment_daily), `
 # from a closed list); every value a caller chooses is a ``?`` parameter.
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -49,6 +50,9 @@ class Slice:
     breakdown: str | None = None
     experiment: str | None = None
     filters: Mapping[str, str] = field(default_factory=dict)
+    # ``seg`` holds one row per creator and day (creator_daily): per-day distinct creators are
+    # plain row counts, no per-creator grouping needed.
+    daily_rows: bool = False
 
 
 @dataclass
@@ -178,6 +182,12 @@ def _grouped_query(
     day = f"{alias}.day AS day, " if by_day else ""
     day_group = "day, " if by_day else ""
     condition = f"{alias}.day BETWEEN ? AND ?" + (f" AND {extra_where}" if extra_where else "")
+    if by_day and segments.slice.daily_rows:
+        # One row per creator and day already: the per-creator sums are the row's values.
+        per_creator = re.sub(r"SUM\((\w+\.\w+)\)", r"\1", per_creator)
+        group = ""
+    else:
+        group = f"GROUP BY {day_group}segment, {alias}.creator_id"
     sql = f"""
         SELECT {day_group}segment, {outer}
         FROM (
@@ -185,7 +195,7 @@ def _grouped_query(
                    {per_creator}
             FROM {segments.source(relation)}
             {segments.clause(condition)}
-            GROUP BY {day_group}segment, {alias}.creator_id
+            {group}
         ) AS per_creator
         GROUP BY {day_group}segment
         ORDER BY {day_group}segment
@@ -339,7 +349,7 @@ def active_creators(engine: QueryEngine, period: Period, slice_: Slice) -> Answe
 
     total_daily = _grouped_query(
         engine,
-        Segments("seg", Slice(None, None, slice_.filters)),
+        Segments("seg", Slice(None, None, slice_.filters, slice_.daily_rows)),
         "seg",
         per_creator=per_creator,
         outer=outer,
@@ -448,7 +458,9 @@ def _event_counts(
 
 def entry_point_ctr(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
     """Per entry point unless another breakdown is asked for."""
-    slice_ = Slice(slice_.breakdown or "entry_point", slice_.experiment, slice_.filters)
+    slice_ = Slice(
+        slice_.breakdown or "entry_point", slice_.experiment, slice_.filters, slice_.daily_rows
+    )
     rows, total, daily = _event_counts(
         engine, period, slice_, ("impressions", "clicks"), "impressions"
     )
@@ -759,84 +771,97 @@ def funnel(
     window: timedelta,
     order: str,
 ) -> Answer:
-    """Creators reaching each step (see the funnel metrics); ``events`` is the period's lake."""
+    """Creators reaching each step (see the funnel metrics); ``events`` is the period's lake.
+
+    Any order needs only each step's first event per creator (the window opens at the earliest
+    of them, so each step's first event inside it is its first event at all): one aggregation.
+    Strict order needs every event of steps 2..n of the creators who entered, inside their
+    window: those are kept in a temporary table, step 1 is an aggregation.
+    """
     slice_, item_condition, item_params = _item_filter_on(slice_, "e")
     context = {key: value for key, value in slice_.filters.items() if key in CONTEXT}
     creator_filters = {k: v for k, v in slice_.filters.items() if k not in CONTEXT}
-    names = sorted({step.name for step in steps})
+    count = len(steps)
     matches, match_params = [], []
-    for index, step in enumerate(steps, start=1):
+    for step in steps:
         condition = "e.name = ?"
         match_params.append(step.name)
         if step.entry_point:
             condition += " AND e.entry_point = ?"
             match_params.append(step.entry_point)
-        matches.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS m{index}")
-    where = [
-        "e.creator_id <> ''",
-        f"e.name IN ({', '.join('?' for _ in names)})",
-        *([item_condition] if item_condition else []),
-    ]
-    where_params: list[Any] = [*names, *item_params]
+        matches.append(f"({condition})")
+    where = ["e.creator_id <> ''", *([item_condition] if item_condition else [])]
+    where_params: list[Any] = [*item_params]
     for key, value in sorted(context.items()):
         if value == NOT_SET:
             where.append(f"(e.{key} IS NULL OR e.{key} = '')")
         else:
             where.append(f"e.{key} = ?")
             where_params.append(value)
-    engine.query(
-        f"""CREATE OR REPLACE TEMP TABLE funnel_events AS
-        SELECT e.creator_id AS creator_id, e.timestamp AS ts, e.region AS region,
-               e.language AS language, e.platform AS platform, e.entry_point AS entry_point,
-               {", ".join(matches)}
-        FROM events e WHERE {" AND ".join(where)}""",
-        [*match_params, *where_params],
-    )
     seconds = int(window.total_seconds())
-    count = len(steps)
     breakdown = slice_.breakdown
+    contexts = ", ".join(f"min_by(e.{key}, e.timestamp) AS {key}" for key in CONTEXT)
     if order == "strict":
-        ctes = [
-            "s1 AS (SELECT creator_id, MIN(ts) AS t, MIN(ts) AS t0, "
-            + ", ".join(f"min_by({key}, ts) AS {key}" for key in CONTEXT)
-            + " FROM funnel_events WHERE m1 = 1 GROUP BY creator_id)"
-        ]
+        engine.query(
+            f"""CREATE OR REPLACE TEMP TABLE funnel_entered AS
+            SELECT e.creator_id AS creator_id, MIN(e.timestamp) AS t0, {contexts}
+            FROM events e WHERE {" AND ".join([*where, matches[0]])}
+            GROUP BY e.creator_id""",
+            [*where_params, *match_params[: len(match_params) - _tail_params(steps, 1)]],
+        )
+        later = " OR ".join(matches[1:])
+        flags = ", ".join(
+            f"CASE WHEN {matches[k]} THEN 1 ELSE 0 END AS m{k + 1}" for k in range(1, count)
+        )
+        engine.query(
+            f"""CREATE OR REPLACE TEMP TABLE funnel_events AS
+            SELECT e.creator_id AS creator_id, e.timestamp AS ts, {flags}
+            FROM events e JOIN funnel_entered s ON s.creator_id = e.creator_id
+            WHERE {" AND ".join(where)} AND ({later})
+              AND e.timestamp >= s.t0 AND e.timestamp <= s.t0 + to_seconds({seconds})""",
+            [
+                *_params_after(steps, match_params, 1),
+                *where_params,
+                *_params_after(steps, match_params, 1),
+            ],
+        )
+        ctes = ["s1 AS (SELECT creator_id, t0 AS t FROM funnel_entered)"]
         for k in range(2, count + 1):
             ctes.append(
                 f"s{k} AS (SELECT p.creator_id, MIN(f.ts) AS t FROM s{k - 1} p "
-                f"JOIN s1 ON s1.creator_id = p.creator_id "
                 f"JOIN funnel_events f ON f.creator_id = p.creator_id AND f.m{k} = 1 "
-                f"AND f.ts >= p.t AND f.ts <= s1.t0 + to_seconds({seconds}) "
-                f"GROUP BY p.creator_id)"
+                f"AND f.ts >= p.t GROUP BY p.creator_id)"
             )
-        reached = "s1.creator_id AS creator_id, " + ", ".join(
-            f"s{k}.t AS t{k}" for k in range(1, count + 1)
-        )
         joins = " ".join(
-            f"LEFT JOIN s{k} ON s{k}.creator_id = s1.creator_id" for k in range(2, count + 1)
+            f"LEFT JOIN s{k} ON s{k}.creator_id = s1.creator_id" for k in range(1, count + 1)
         )
         base = (
-            f"WITH {', '.join(ctes)}, reached AS (SELECT {reached}, s1.t0 AS t0, "
-            + ", ".join(f"s1.{key} AS {key}" for key in CONTEXT)
-            + f" FROM s1 {joins})"
+            f"WITH {', '.join(ctes)}, reached AS (SELECT f.creator_id AS creator_id, "
+            f"f.t0 AS t0, {', '.join(f's{k}.t AS t{k}' for k in range(1, count + 1))}, "
+            f"{', '.join(f'f.{key} AS {key}' for key in CONTEXT)} "
+            f"FROM funnel_entered f {joins.replace('= s1.creator_id', '= f.creator_id')})"
         )
         done = {k: f"t{k} IS NOT NULL" for k in range(1, count + 1)}
         elapsed = {k: f"t{k} - t0" for k in range(1, count + 1)}
+        base_params: list[Any] = []
     else:
         firsts = ", ".join(
-            f"MIN(CASE WHEN f.m{k} = 1 THEN f.ts END) AS t{k}" for k in range(1, count + 1)
+            f"MIN(CASE WHEN {matches[k]} THEN e.timestamp END) AS f{k + 1}" for k in range(count)
+        )
+        firsts_params = list(match_params)
+        every = " OR ".join(matches)
+        anchor = "LEAST(" + ", ".join(f"f{k}" for k in range(1, count + 1)) + ")"
+        inside = ", ".join(
+            f"CASE WHEN f{k} <= t0 + to_seconds({seconds}) THEN f{k} END AS t{k}"
+            for k in range(1, count + 1)
         )
         base = (
-            "WITH anchor AS (SELECT creator_id, MIN(ts) AS t0, "
-            + ", ".join(f"min_by({key}, ts) AS {key}" for key in CONTEXT)
-            + " FROM funnel_events GROUP BY creator_id), "
-            f"reached AS (SELECT a.creator_id AS creator_id, a.t0 AS t0, {firsts}, "
-            + ", ".join(f"a.{key} AS {key}" for key in CONTEXT)
-            + " FROM anchor a JOIN funnel_events f ON f.creator_id = a.creator_id "
-            f"AND f.ts <= a.t0 + to_seconds({seconds}) GROUP BY a.creator_id, a.t0, "
-            + ", ".join(f"a.{key}" for key in CONTEXT)
-            + ")"
+            f"WITH firsts AS (SELECT e.creator_id AS creator_id, {firsts}, {contexts} "
+            f"FROM events e WHERE {' AND '.join(where)} AND ({every}) GROUP BY e.creator_id), "
+            f"anchored AS (SELECT *, {anchor} AS t0 FROM firsts), "
+            f"reached AS (SELECT creator_id, t0, {inside}, {', '.join(CONTEXT)} FROM anchored)"
         )
+        base_params = [*firsts_params, *where_params, *match_params]
         done = {
             k: " AND ".join(f"t{j} IS NOT NULL" for j in range(1, k + 1))
             for k in range(1, count + 1)
@@ -863,7 +888,7 @@ def funnel(
             f"{segments.clause()} {group}"
         )
         rows: list[dict[str, Any]] = engine.arrow(
-            sql, [*segments.join_params, *segments.where_params]
+            sql, [*base_params, *segments.join_params, *segments.where_params]
         ).to_pylist()
         return rows
 
@@ -892,15 +917,25 @@ def funnel(
         rows = [item for row in run(True) for item in step_rows(row, row["segment"])]
     else:
         rows = step_rows(total)
-    last = count
     headline = {
         "entered": total["reached_1"],
-        "converted": total[f"reached_{last}"],
-        "conversion": ratio(total[f"reached_{last}"], total["reached_1"]),
-        "median_seconds": total[f"seconds_{last}"] if count > 1 else None,
+        "converted": total[f"reached_{count}"],
+        "conversion": ratio(total[f"reached_{count}"], total["reached_1"]),
+        "median_seconds": total[f"seconds_{count}"] if count > 1 else None,
     }
     engine.query("DROP TABLE IF EXISTS funnel_events")
+    engine.query("DROP TABLE IF EXISTS funnel_entered")
     return Answer(rows=rows, headline=headline, series=[])
+
+
+def _tail_params(steps: Sequence[Step], first: int) -> int:
+    """How many match parameters the steps from index ``first`` on take."""
+    return sum(2 if step.entry_point else 1 for step in steps[first:])
+
+
+def _params_after(steps: Sequence[Step], params: Sequence[Any], first: int) -> list[Any]:
+    """The match parameters of the steps from index ``first`` on."""
+    return list(params[len(params) - _tail_params(steps, first) :])
 
 
 def _item_filter_on(slice_: Slice, alias: str) -> tuple[Slice, str, list[Any]]:

@@ -249,26 +249,54 @@ PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 # --- sources and their version ----------------------------------------------------------------
 
 
-def _sources(key: str, period: Period) -> tuple[list[tuple[str, str | None, str]], bool]:
-    """(rollup, first day or None, last day) each period reads, and whether it reads the lake."""
-    if key in ("reach", "north_star", "entry_point_ctr", "lessons"):
-        return [("creator_segment_daily", period.first, period.last)], False
-    if key == "active_creators":
-        first = min(period.start, period.end - timedelta(days=29)).isoformat()
-        return [("creator_segment_daily", first, period.last)], False
+DISTINCT_TILES = ("reach", "active_creators", "north_star")
+COUNT_TILES = ("entry_point_ctr", "lessons")
+
+
+def _needs_context(query: TileQuery, key: str) -> bool:
+    """Whether the query splits or filters by the events' context (region, entry point…)."""
+    breakdown = query.breakdown or ("entry_point" if key == "entry_point_ctr" else None)
+    return breakdown in CONTEXT_FILTERS or any(name in CONTEXT_FILTERS for name in query.filters)
+
+
+def _needs_creator(query: TileQuery) -> bool:
+    """Whether the query splits or filters by the creator dimension."""
+    return query.breakdown in ("follower_tier", "experiment") or "follower_tier" in query.filters
+
+
+def _segment_rollup(key: str, query: TileQuery) -> str:
+    """The smallest rollup that answers a segment tile exactly: one row per creator and day
+    without context, per creator and segment with it, per segment (no creators) for event
+    counts by context alone."""
+    context = _needs_context(query, key)
+    if key in COUNT_TILES and not _needs_creator(query):
+        return "segment_daily"
+    return "creator_segment_daily" if context else "creator_daily"
+
+
+def _sources(
+    key: str, period: Period, query: TileQuery
+) -> tuple[list[tuple[str, str | None, str, str]], bool]:
+    """(rollup, first day or None, last day, relation) each period reads, and whether it
+    reads the lake."""
+    if key in (*DISTINCT_TILES, *COUNT_TILES):
+        first = period.first
+        if key == "active_creators":
+            first = min(period.start, period.end - timedelta(days=29)).isoformat()
+        return [(_segment_rollup(key, query), first, period.last, "seg")], False
     if key in ("watch_percentage", "course_completion", "content_performance"):
-        return [("creator_lesson_daily", period.first, period.last)], False
+        return [("creator_lesson_daily", period.first, period.last, "les")], False
     if key == "retention":
-        return [("creator_daily", None, period.last)], False
+        return [("creator_daily", None, period.last, "act")], False
     return [], True  # funnel, search gaps: the lake
 
 
-def source_version(key: str, periods: list[Period], directory: Path) -> str:
+def source_version(key: str, query: TileQuery, periods: list[Period], directory: Path) -> str:
     """A fingerprint of every file the tile reads (path, size, modification time)."""
     files: set[Path] = {dimension_path(directory, name) for name in SCHEMAS}
     for period in periods:
-        rollups, lake = _sources(key, period)
-        for rollup, first, last in rollups:
+        rollups, lake = _sources(key, period, query)
+        for rollup, first, last, _relation in rollups:
             files |= set(rollup_files(directory, rollup, start=first, end=last).values())
         if lake:
             days = [day.isoformat() for day in period.days]
@@ -284,25 +312,19 @@ def source_version(key: str, periods: list[Period], directory: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-RELATION_NAMES = {
-    "creator_segment_daily": "seg",
-    "creator_lesson_daily": "les",
-    "creator_daily": "act",
-}
-
-
 def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) -> Answer:
     directory = events_dir()
-    slice_ = Slice(query.breakdown, query.experiment, dict(query.filters))
     if key == "search_gaps":
         return _search_gaps(directory, period, params["limit"])
+    rollups, lake = _sources(key, period, query)
+    daily_rows = any(rollup == "creator_daily" and name == "seg" for rollup, *_, name in rollups)
+    slice_ = Slice(query.breakdown, query.experiment, dict(query.filters), daily_rows)
     with DuckDBEngine() as engine:
+        # No progress bar on the server's stderr.
+        engine.connection.execute("SET enable_progress_bar = false")
         register_dimensions(engine, directory)
-        rollups, lake = _sources(key, period)
-        for rollup, first, last in rollups:
-            engine.register_rollup(
-                directory, rollup, start=first, end=last, name=RELATION_NAMES[rollup]
-            )
+        for rollup, first, last, name in rollups:
+            engine.register_rollup(directory, rollup, start=first, end=last, name=name)
         if lake:
             engine.register_lake(directory, days=[day.isoformat() for day in period.days])
         if key == "funnel":
@@ -387,7 +409,7 @@ def tile(key: str, query: TileQuery) -> TileResult:
     previous_query = query.previous()
     previous = Period(previous_query.start, previous_query.end)
     periods = [period, previous] if query.compare else [period]
-    version = source_version(key, periods, directory)
+    version = source_version(key, query, periods, directory)
     cache_key = _cache_key(key, query, version)
     stored: dict[str, Any] | None = cache.get(cache_key)
     if stored is None:

@@ -50,7 +50,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=cast(IO[str], self.stdout))
+        stream = cast(IO[str], self.stdout)
+        # Piped output (logs, tests) is not cut to 80 columns; a terminal uses its own width.
+        console = Console(file=stream, soft_wrap=True, width=None if stream.isatty() else 132)
         as_of = _day(options["date"]) if options["date"] else None
         if bool(options["key"]) == bool(options["running"]):
             raise CommandError("Name one experiment, or give --running for every running one.")
@@ -67,19 +69,20 @@ class Command(BaseCommand):
                 experiments = [experiment_get(key=options["key"])]
             except AcademyError as error:
                 raise CommandError(error.detail) from None
-        failed = 0
         for experiment in experiments:
             try:
-                failed += not self._analyze(console, experiment, as_of)
+                self._analyze(console, experiment, as_of)
             except KeyboardInterrupt:
                 raise CommandError(
                     "Interrupted: no snapshot was written for "
                     f"{experiment.key}; its earlier snapshots are unchanged."
                 ) from None
-        if failed and len(experiments) == 1:
-            raise CommandError("The analysis failed; the reason is above.")
+            except CommandError as error:
+                if len(experiments) == 1:
+                    raise
+                console.print(f"[red]{error}[/red]")  # the next experiment still runs
 
-    def _analyze(self, console: Console, experiment: Experiment, as_of: date | None) -> bool:
+    def _analyze(self, console: Console, experiment: Experiment, as_of: date | None) -> None:
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -99,16 +102,13 @@ class Command(BaseCommand):
             try:
                 snapshot = experiment_analyze(experiment=experiment, as_of=as_of, progress=step)
             except AcademyError as error:
-                console.print(f"[red]{experiment.key}[/red]: {error.detail}")
-                return False
+                raise CommandError(f"{experiment.key}: {error.detail}") from None
             progress.update(task, completed=len(STEPS))
         if snapshot.status == SnapshotStatus.FAILED:
-            console.print(
-                f"[red]{experiment.key}[/red] as of {snapshot.date}: failed — {snapshot.error}"
+            raise CommandError(
+                f"{experiment.key} as of {snapshot.date}: the analysis failed: {snapshot.error}"
             )
-            return False
         self._summary(console, ExperimentResults.from_json(snapshot.results))
-        return True
 
     def _summary(self, console: Console, results: ExperimentResults) -> None:
         creators = ", ".join(f"{v.key} {v.creators:,}" for v in results.variations)

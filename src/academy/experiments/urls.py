@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from academy.experiments import results_views, views
+from academy.experiments import metrics_views, results_views, views
 from academy.recsys.interleaving_views import interleaving_page
 
 app_name = "experiments"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("flags/<slug:key>/", views.flag_detail, name="flag"),
     path("flags/<slug:key>/kill-switch/", views.flag_kill_switch, name="flag_kill_switch"),
     path("flags/<slug:key>/schedule/", views.flag_schedule, name="flag_schedule"),
+    path("metrics/", metrics_views.metrics_index, name="metrics"),
+    path("metrics/new/", metrics_views.metric_new, name="metric_new"),
+    path("metrics/<slug:key>/", metrics_views.metric_detail, name="metric"),
     path("experiments/new/", views.experiment_new, name="experiment_new"),
     path("experiments/interleaving/for-you/", interleaving_page, name="interleaving"),
     path("experiments/<slug:key>/", views.experiment_detail, name="experiment"),

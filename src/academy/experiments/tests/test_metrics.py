@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from academy.accounts.choices import Role
+from academy.accounts.tests.factories import make_creator_user, make_staff_user
 from academy.core.errors import AcademyError, Conflict, ValidationFailed
+from academy.core.tests.helpers import signed_in, visible_text
 from academy.experiments.metrics import MetricInput, metric_spec
 from academy.experiments.models import Metric
 from academy.experiments.pipeline import Count
@@ -151,3 +155,76 @@ def test_experiments_name_metrics_of_the_catalog() -> None:
     with pytest.raises(ValidationFailed) as error:
         make_experiment("other", flag=experiment.flag, primary_metrics=["watch_time"])
     assert "watch_time" in refused(error, "primary_metrics")
+
+
+# ---------------------------------------------------------------------------------------------
+# Console pages
+
+
+@pytest.fixture
+def analyst() -> Client:
+    return signed_in(make_staff_user(role=Role.ANALYST))
+
+
+FORM = {
+    "key": "search_ctr",
+    "name": "Search CTR",
+    "description": "",
+    "kind": "ratio",
+    "numerator": "clicks",
+    "numerator_entry_point": "search",
+    "numerator_item_kind": "",
+    "denominator": "impressions",
+    "denominator_entry_point": "search",
+    "denominator_item_kind": "",
+    "window_days": "7",
+    "delay_days": "0",
+    "capping": "none",
+    "cap_value": "",
+    "guardrail_margin": "0.02",
+    "target_effect": "0.05",
+}
+
+
+def test_only_console_staff_open_the_metric_pages() -> None:
+    for page in ["/console/metrics/", "/console/metrics/new/", "/console/metrics/for_you_ctr/"]:
+        assert Client().get(page).status_code == 403
+        assert signed_in(make_creator_user()).get(page).status_code == 403
+        assert signed_in(make_staff_user(role=Role.ANALYST)).get(page).status_code == 200
+    assert signed_in(make_creator_user()).post("/console/metrics/new/", FORM).status_code == 403
+    assert not Metric.objects.filter(key="search_ctr").exists()
+
+
+def test_the_list_shows_the_catalog(analyst: Client) -> None:
+    text = visible_text(analyst.get("/console/metrics/").content.decode())
+    assert "For You card CTR for_you_ctr Ratio of two counts 7 days higher" in text
+    assert "“Not interested” rate not_interested_rate · guardrail" in text
+    assert "Returned in the second week returned_second_week" in text
+    assert "days 7–13" in text
+
+
+def test_create_a_metric_with_errors_beside_the_fields_then_fixed(analyst: Client) -> None:
+    bad = analyst.post("/console/metrics/new/", {**FORM, "denominator": ""})
+    assert bad.status_code == 400
+    assert "A ratio needs a denominator." in bad.content.decode()
+    assert "aria-invalid" in bad.content.decode()
+    assert not Metric.objects.filter(key="search_ctr").exists()
+    good = analyst.post("/console/metrics/new/", FORM)
+    assert good.status_code == 302
+    assert good["Location"] == "/console/metrics/search_ctr/"
+    assert Metric.objects.get(key="search_ctr").denominator_entry_point == "search"
+
+
+def test_edit_a_metric_and_see_the_experiments_using_it(analyst: Client) -> None:
+    make_experiment(primary_metrics=["for_you_ctr"])
+    page = visible_text(analyst.get("/console/metrics/for_you_ctr/").content.decode())
+    assert "Experiments using this metric Card design (Draft)" in page
+    changed = {**FORM, "key": "for_you_ctr", "name": "For You CTR (14 days)", "window_days": "14"}
+    response = analyst.post("/console/metrics/for_you_ctr/", changed)
+    assert response.status_code == 302
+    metric = Metric.objects.get(key="for_you_ctr")
+    assert (metric.name, metric.window_days) == ("For You CTR (14 days)", 14)
+    refused_page = analyst.post("/console/metrics/for_you_ctr/", {**changed, "window_days": "0"})
+    assert refused_page.status_code == 400
+    assert "The window must last 1 to 90 days." in refused_page.content.decode()
+    assert analyst.get("/console/metrics/nothing/").status_code == 404

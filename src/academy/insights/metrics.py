@@ -31,7 +31,14 @@ class Metric:
     source: str  # the rollup (or the lake) it is computed from
 
 
-_SEGMENTS = "rollup creator_segment_daily"
+_SEGMENTS = (
+    "rollup creator_daily; creator_segment_daily with a region, language, platform or entry "
+    "point breakdown or filter"
+)
+_COUNTS = (
+    "rollup segment_daily; creator_daily (creator_segment_daily with a context filter) with a "
+    "follower tier or experiment breakdown"
+)
 _LESSONS = "rollup creator_lesson_daily"
 
 METRICS: tuple[Metric, ...] = (
@@ -163,7 +170,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="—",
         unit="events",
         events=("impression",),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="clicks",
@@ -173,7 +180,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="—",
         unit="events",
         events=("click",),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="ctr",
@@ -185,7 +192,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="impression events",
         unit="events",
         events=("impression", "click"),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="lesson_starts",
@@ -196,7 +203,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="—",
         unit="events",
         events=("lesson_start",),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="lesson_completions",
@@ -207,7 +214,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="—",
         unit="events",
         events=("lesson_complete",),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="completion_rate",
@@ -219,7 +226,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="lesson_start events",
         unit="events",
         events=("lesson_start", "lesson_complete"),
-        source=_SEGMENTS,
+        source=_COUNTS,
     ),
     Metric(
         key="average_watch_percentage",

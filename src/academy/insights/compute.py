@@ -274,12 +274,17 @@ REACH_OUTER = "COUNT(CASE WHEN impressions > 0 THEN 1 END) AS reach"
 
 def reach(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
     segments = _segments(engine, "seg", "seg", slice_, period, "seg.impressions")
-    rows = _grouped_query(
-        engine, segments, "seg", per_creator=REACH_PER_CREATOR, outer=REACH_OUTER, period=period
-    )
     total = _total_query(
         engine, segments, "seg", per_creator=REACH_PER_CREATOR, outer=REACH_OUTER, period=period
     )
+    rows = (
+        _grouped_query(
+            engine, segments, "seg", per_creator=REACH_PER_CREATOR, outer=REACH_OUTER,
+            period=period,
+        )
+        if slice_.breakdown
+        else [{"segment": None, **total}]
+    )  # fmt: skip
     daily = _grouped_query(
         engine,
         segments,
@@ -347,14 +352,18 @@ def active_creators(engine: QueryEngine, period: Period, slice_: Slice) -> Answe
             "stickiness": ratio(dau, mau),
         }
 
-    total_daily = _grouped_query(
-        engine,
-        Segments("seg", Slice(None, None, slice_.filters, slice_.daily_rows)),
-        "seg",
-        per_creator=per_creator,
-        outer=outer,
-        period=period,
-        by_day=True,
+    total_daily = (
+        _grouped_query(
+            engine,
+            Segments("seg", Slice(None, None, slice_.filters, slice_.daily_rows)),
+            "seg",
+            per_creator=per_creator,
+            outer=outer,
+            period=period,
+            by_day=True,
+        )
+        if breakdown
+        else daily
     )
     headline = summary(sum(row["creators"] for row in total_daily), windows(False)[None])
     if breakdown:
@@ -403,8 +412,12 @@ def north_star(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
         "outer": NORTH_STAR_OUTER,
         "period": period,
     }
-    rows = _labelled(_grouped_query(engine, segments, "seg", **kwargs), breakdown)
     total = _total_query(engine, segments, "seg", **kwargs)
+    rows = (
+        _labelled(_grouped_query(engine, segments, "seg", **kwargs), breakdown)
+        if breakdown
+        else [dict(total)]
+    )
     daily = _labelled(_grouped_query(engine, segments, "seg", by_day=True, **kwargs), breakdown)
     return Answer(
         rows=[_north_star_rates(row) for row in rows],

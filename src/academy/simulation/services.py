@@ -40,7 +40,14 @@ from academy.events.rollups import rollup_days
 from academy.events.services import MAX_BATCH, events_ingest
 from academy.events.taxonomy import ENTRY_POINTS
 from academy.experiments.assignment import eval_feature
-from academy.experiments.models import Assignment, Experiment, ExperimentStatus, Flag, ValueType
+from academy.experiments.models import (
+    Assignment,
+    Experiment,
+    ExperimentSnapshot,
+    ExperimentStatus,
+    Flag,
+    ValueType,
+)
 from academy.experiments.selectors import creator_attributes, flags_payload
 from academy.experiments.services import (
     ExperimentInput,
@@ -651,9 +658,9 @@ DEMO_EXPERIMENT = "for-you-card-design"
 DEMO_VARIATIONS = (("classic", "Classic"), ("thumbnail", "Thumbnail"))
 # The demo's known true effect: the thumbnail card is clicked 8 % more often than the classic one.
 DEMO_CTR_LIFT = 0.08
-# What the demo experiment is judged on (keys of the metrics catalog).
-DEMO_PRIMARY_METRICS: tuple[str, ...] = ()
-DEMO_GUARDRAIL_METRICS: tuple[str, ...] = ()
+# What the demo experiment is judged on (keys of the seeded metrics catalog).
+DEMO_PRIMARY_METRICS = ("for_you_ctr", "completed_lesson")
+DEMO_GUARDRAIL_METRICS = ("not_interested_rate",)
 
 
 def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
@@ -661,7 +668,8 @@ def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
     running since ``started_at`` (the first simulated day).
 
     Created on the first call; afterwards a draft or stopped experiment is started again and a
-    running one gets the new start. A shipped one is left alone (None): its results stay.
+    running one gets the new start, and its earlier snapshots go (they describe another
+    population). A shipped one is left alone (None): its results stay.
     """
     flag = Flag.objects.filter(key=DEMO_EXPERIMENT).first()
     if flag is None:
@@ -695,6 +703,8 @@ def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
         return None
     if experiment.status != ExperimentStatus.RUNNING:
         experiment_start(experiment=experiment, at=started_at)
-    Experiment.objects.filter(pk=experiment.pk).update(started_at=started_at, stopped_at=None)
+    with transaction.atomic():
+        Experiment.objects.filter(pk=experiment.pk).update(started_at=started_at, stopped_at=None)
+        ExperimentSnapshot.objects.filter(experiment=experiment).delete()
     experiment.refresh_from_db()
     return experiment

@@ -40,6 +40,24 @@ def lake_events(data_dir: Path) -> int:
     return int(row[0])
 
 
+def lake_count(data_dir: Path, where: str) -> int:
+    listing = (data_dir / "events" / "lake" / "*" / "*.parquet").as_posix()
+    query = f"SELECT count(*) FROM read_parquet('{listing}') WHERE {where}"  # noqa: S608
+    row = duckdb.connect().execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def demo_rows(data_dir: Path, table: str) -> int:
+    """Rows of the demo experiment in one of the experiments app's tables."""
+    with sqlite3.connect(data_dir / "academy.sqlite3") as connection:
+        query = (
+            f"SELECT count(*) FROM {table} JOIN experiments_experiment AS e "  # noqa: S608
+            "ON e.id = experiment_id WHERE e.key = 'for-you-card-design'"
+        )
+        return int(connection.execute(query).fetchone()[0])
+
+
 def simulated_creators(data_dir: Path) -> int:
     with sqlite3.connect(data_dir / "academy.sqlite3") as connection:
         query = "SELECT count(*) FROM accounts_creator WHERE external_id LIKE 'sim-%'"
@@ -61,6 +79,11 @@ def test_demo_prepares_a_populated_platform_then_reuses_it(tmp_path: Path) -> No
     assert f"{recorded['events']:,} events" in first
     trained = sorted((data_dir / "recsys" / "for-you").iterdir())
     assert len(trained) == 1  # the For You model, trained on the population
+    # The demo experiment played: one assignment per exposure, analysed into snapshots.
+    exposures = lake_count(data_dir, "name = 'exposure'")
+    assert exposures == demo_rows(data_dir, "experiments_assignment") > 0
+    assert demo_rows(data_dir, "experiments_experimentsnapshot") >= 1
+    assert "/console/experiments/for-you-card-design/results/" in first
     assert (trained[0] / "manifest.json").exists()
 
     again = demo(data_dir, "--creators", "150", "--days", "3")

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -53,6 +53,8 @@ from academy.core.errors import AcademyError
 from academy.core.interrupts import stop_on_first_interrupt
 from academy.events.lake import compact
 from academy.events.rollups import rollup_days
+from academy.experiments.models import Experiment, ExperimentStatus
+from academy.experiments.services import experiment_analyze
 from academy.recsys.engine.artifact import latest_bundle
 from academy.recsys.model_store import models_root
 from academy.recsys.training import TrainingStopped, recsys_train
@@ -69,6 +71,8 @@ from academy.simulation.services import (
 DEFAULT_CREATORS = 20_000
 DEFAULT_DAYS = 30
 DEFAULT_SEED = 1
+# Snapshots of the demo experiment: yesterday and each of the weeks before it.
+DEMO_SNAPSHOTS = 4
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,8 @@ class Command(BaseCommand):
             population = self._simulate(progress, step, options, stop.is_set)
             if population is not None:
                 self._train(progress, step, events_dir, stop)
+                if not stop.is_set():
+                    self._analyze(progress, step, events_dir)
             progress.update(step, description="Demo ready", total=1, completed=1)
         if population is None:
             raise CommandError(
@@ -273,6 +279,33 @@ class Command(BaseCommand):
             # Stopped, or nothing to learn from yet: the feed serves its heuristic, and the
             # worker trains every night.
             return
+
+    def _analyze(self, progress: Progress, step: TaskID, events_dir: Path) -> None:
+        """The demo experiment's snapshots as of yesterday and each week before it since the
+        start, so its results page has a history to pick from (the worker adds one a day)."""
+        experiment = Experiment.objects.filter(
+            key=DEMO_EXPERIMENT, status=ExperimentStatus.RUNNING
+        ).first()
+        if experiment is None or experiment.started_at is None:
+            return
+        yesterday = clock.now().date() - timedelta(days=1)
+        start = experiment.started_at.astimezone(UTC).date()
+        days = [
+            day
+            for day in (yesterday - timedelta(weeks=weeks) for weeks in range(DEMO_SNAPSHOTS))
+            if day >= start
+        ]
+        if experiment.snapshots.filter(date__in=days).count() == len(days):
+            return  # analysed already (a reused population)
+        progress.update(
+            step, description="Analysing the demo experiment", total=len(days), completed=0
+        )
+        for done, day in enumerate(sorted(days), start=1):
+            try:
+                experiment_analyze(experiment=experiment, as_of=day, events_dir=events_dir)
+            except AcademyError:
+                return  # the worker analyses it again every day
+            progress.update(step, completed=done)
 
     def _erase_demo(self, console: Console) -> None:
         """Start over as on a new machine: the embedded database file, the event store and the

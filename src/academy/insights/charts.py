@@ -38,13 +38,15 @@ BACKGROUND = "#ffffff"
 TEXT_COLOUR = "#1f2937"
 # A light-to-dark single-hue scale for the cohort heatmap; cell labels switch to white on dark.
 HEAT_SCHEME = ("#eff6ff", "#1e3a8a")
-DARK_CELL = 0.5  # cells above this share of the scale's maximum get white labels
+DARK_CELL = 0.5
+HEAT_MIN_TOP = 0.05  # cells above this share of the scale's maximum get white labels
 SOLID: list[int] = [1, 0]
 DASHED: list[int] = [6, 4]
 MEASURE_KINDS = ("ratio", "percent", "count", "number", "seconds")
 TIME_KINDS = ("day", "week")
 CHART_HEIGHT = 260
 BAR_STEP = 16
+LEGEND_COLUMNS = 4  # a breakdown's legend wraps, so it fits a phone
 
 
 def chart_spec(result: TileResult) -> dict[str, Any] | None:
@@ -116,6 +118,13 @@ def value_format(kind: str) -> str:
     if kind in ("count", "seconds"):
         return ",.0f"
     return ",.2~f"
+
+
+def _measure_axis(kind: str) -> alt.Axis:
+    """A measure's axis; counts get whole-number ticks only (no 0.5 creators)."""
+    if kind == "count":
+        return alt.Axis(format=value_format(kind), tickMinStep=1)
+    return alt.Axis(format=value_format(kind))
 
 
 def plain(value: Any) -> Any:
@@ -225,19 +234,29 @@ def line_chart(result: TileResult) -> alt.TopLevelMixin | None:
     has_previous = any(point["period"] == previous for point in points)
     domain = [current, previous] if has_previous else [current]
     grouped = any("group" in point for point in points)
+    period_legend: dict[str, Any] = {
+        "orient": "top",
+        "symbolType": "stroke",
+        "symbolStrokeWidth": 2,
+        "symbolSize": 300,
+    }
     colour = (
         alt.Color(
             "group:N",
             title=_breakdown_title(result),
             scale=alt.Scale(range=list(PALETTE)),
+            legend=alt.Legend(columns=LEGEND_COLUMNS),
         )
         if grouped
         else alt.Color(
             "period:N",
             title=None,
             scale=alt.Scale(domain=domain, range=[CURRENT_COLOUR, PREVIOUS_COLOUR][: len(domain)]),
+            legend=alt.Legend(**period_legend),
         )
     )
+    # Grouped lines take their colour from the group: the period legend shows the dash only.
+    dash_legend = {**period_legend, "symbolStrokeColor": TEXT_COLOUR} if grouped else period_legend
     tooltip = [
         alt.Tooltip("date:N", title=_("Day")),
         alt.Tooltip("period:N", title=_("Period")),
@@ -253,21 +272,22 @@ def line_chart(result: TileResult) -> alt.TopLevelMixin | None:
         _base(result, points)
         .mark_line(point=True, strokeWidth=2)
         .encode(
+            # Days are dates: read and labelled in UTC, whatever the browser's time zone.
             x=alt.X(
-                "day:T",
+                "utcyearmonthdate(day):T",
                 title=None,
-                scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%d %b", formatType="utc", labelAngle=0, tickCount=7),
+                axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=7),
             ),
             y=alt.Y(
                 "value:Q",
                 title=str(measure.label) if measure else None,
-                axis=alt.Axis(format=value_format(kind)),
+                axis=_measure_axis(kind),
             ),
             color=colour,
             strokeDash=alt.StrokeDash(
                 "period:N",
                 title=None,
+                legend=alt.Legend(**dash_legend),
                 scale=alt.Scale(domain=domain, range=[SOLID, DASHED][: len(domain)]),
             ),
             detail="group:N" if grouped else alt.Undefined,
@@ -340,7 +360,7 @@ def bar_chart(result: TileResult) -> alt.TopLevelMixin | None:
         .mark_bar()
         .encode(
             y=alt.Y("label:N", title=str(dimension.label), sort=order),
-            x=alt.X("value:Q", title=str(measure.label), axis=alt.Axis(format=fmt)),
+            x=alt.X("value:Q", title=str(measure.label), axis=_measure_axis(measure.kind)),
             yOffset=alt.YOffset("period:N", scale=alt.Scale(domain=domain)),
             color=alt.Color(
                 "period:N",
@@ -397,7 +417,8 @@ def heatmap_chart(result: TileResult) -> alt.TopLevelMixin | None:
     cohort_title = str(cohort.label) if cohort else _("Cohort")
     columns = [str(column.label) for column in ratios]
     cohorts = list(dict.fromkeys(cell["cohort"] for cell in cells))
-    top = max(float(cell["value"]) for cell in cells) or 1.0
+    # The darkest colour is the best cell (at least 5%, so a row of zeros stays pale).
+    top = max(max(float(cell["value"]) for cell in cells), HEAT_MIN_TOP)
     rects = (
         alt.Chart()
         .mark_rect(stroke=BACKGROUND, strokeWidth=1)
@@ -405,7 +426,7 @@ def heatmap_chart(result: TileResult) -> alt.TopLevelMixin | None:
             color=alt.Color(
                 "value:Q",
                 title=str(ratios[0].label) if len(ratios) == 1 else _("Retained"),
-                scale=alt.Scale(range=list(HEAT_SCHEME), domainMin=0),
+                scale=alt.Scale(range=list(HEAT_SCHEME), domain=[0, top]),
                 legend=alt.Legend(format=fmt),
             ),
             tooltip=[
@@ -534,7 +555,7 @@ def funnel_chart(result: TileResult) -> alt.TopLevelMixin | None:
         alt.layer(rects, labels, data=_data(bars))
         .encode(
             y=alt.Y("step:N", title=None, sort=steps, axis=alt.Axis(labelLimit=220)),
-            x=alt.X("value:Q", title=str(count.label), axis=alt.Axis(format=",.0f")),
+            x=alt.X("value:Q", title=str(count.label), axis=_measure_axis("count")),
             yOffset=alt.YOffset("group:N", scale=alt.Scale(domain=groups)),
         )
         .properties(width="container", height=_band(len(groups)))

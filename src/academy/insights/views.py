@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from academy.core import clock
@@ -110,6 +111,20 @@ def _dimension_text(value: Any, column: Column) -> str:
     return format_cell(value, column.kind)
 
 
+# Headline figures that are not a column of the tile's table: their label and kind.
+HEADLINE_ONLY = {
+    "enrolled_and_completed": (gettext_lazy("Enrolled and completed"), "count"),
+    "entered": (gettext_lazy("Entered the funnel"), "count"),
+    "converted": (gettext_lazy("Reached the last step"), "count"),
+    "conversion": (gettext_lazy("Conversion"), "percent"),
+    "items": (gettext_lazy("Items"), "count"),
+    "zero_result_rate": (gettext_lazy("Share with no results"), "percent"),
+    "queries": (gettext_lazy("Different queries"), "count"),
+}
+# Figures where a fall is the good news (the change is coloured the other way round).
+LOWER_IS_BETTER = frozenset({"median_seconds", "zero_result", "zero_result_rate"})
+
+
 @dataclass(frozen=True)
 class Figure:
     """One headline number with its change on the previous period."""
@@ -119,6 +134,14 @@ class Figure:
     previous: str | None
     direction: str  # "up", "down", "flat" or "" (nothing to compare with)
     change: str  # e.g. "+12.5%", or "" when there is no previous value to compare with
+    tone: str  # "good", "bad" or "neutral": the colour of the change (arrow and sign say it too)
+
+
+def _tone(key: str, direction: str) -> str:
+    if direction not in ("up", "down"):
+        return "neutral"
+    good = "down" if key in LOWER_IS_BETTER else "up"
+    return "good" if direction == good else "bad"
 
 
 def headline_figures(result: TileResult) -> list[Figure]:
@@ -126,8 +149,9 @@ def headline_figures(result: TileResult) -> list[Figure]:
     figures = []
     for key, value in result.headline.items():
         column = columns.get(key)
-        kind = column.kind if column else "number"
-        label = str(column.label) if column else key.replace("_", " ").capitalize()
+        fallback = HEADLINE_ONLY.get(key, (key.replace("_", " ").capitalize(), "number"))
+        kind = column.kind if column else fallback[1]
+        label = str(column.label) if column else str(fallback[0])
         before = result.previous_headline.get(key) if result.query.compare else None
         direction, change = "", ""
         if isinstance(value, int | float | Decimal) and isinstance(before, int | float | Decimal):
@@ -146,6 +170,7 @@ def headline_figures(result: TileResult) -> list[Figure]:
                 previous=format_cell(before, kind) if result.query.compare else None,
                 direction=direction,
                 change=change,
+                tone=_tone(key, direction),
             )
         )
     return figures
@@ -234,16 +259,27 @@ def csv_url(request: HttpRequest, key: str) -> str:
     return f"{path}?{query}" if query else path
 
 
+def chart_note(result: TileResult, spec: dict[str, Any] | None) -> str:
+    """Why a tile that has a chart shows none."""
+    if spec is not None or result.chart == "table":
+        return ""
+    if result.chart == "bar" and not result.query.breakdown:
+        return _("Choose a breakdown to compare its values in a chart.")
+    return _("Nothing to draw in this period.")
+
+
 def _tile_context(request: HttpRequest, result: TileResult, spec: TileSpec) -> dict[str, Any]:
     requested = request.GET.get("breakdown") or ""
     unsupported = requested if requested and requested not in spec.breakdowns else ""
     entry_point = request.GET.get("entry_point") or ""
     unfiltered = bool(entry_point) and "entry_point" not in FILTERS[spec.key]
+    drawn = chart_spec(result)
     return {
         "result": result,
         "dom_id": f"tile-{slugify(result.key).replace('_', '-')}",
         "figures": headline_figures(result),
-        "spec": chart_spec(result),
+        "spec": drawn,
+        "chart_note": chart_note(result, drawn),
         "spec_id": f"tile-{slugify(result.key).replace('_', '-')}-spec",
         "headers": table_headers(result, previous=False),
         "previous_headers": table_headers(result, previous=True),

@@ -166,6 +166,8 @@ def test_the_funnel_from_card_click_to_lesson_completion(lake: Path, analyst: Cl
     )
     assert response.status_code == 200
     text = page_text(response)
+    assert "Entered the funnel 2 ▶ unchanged 0.0% previous period: 2" in text
+    assert "Conversion 50.0%" in text
     # Step, event, creators, from the step before, from the first, median time, last week's.
     assert "1 click@for_you_card 2 100.0% 100.0% – 2" in text
     assert "2 lesson_complete 1 50.0% 50.0% 20.0 min 0" in text

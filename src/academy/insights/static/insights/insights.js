@@ -20,7 +20,24 @@
       element.setAttribute("data-drawn", "1");
       var spec = JSON.parse(source.textContent);
       window
-        .vegaEmbed(element, spec, { renderer: "svg", actions: false, tooltip: true })
+        .vegaEmbed(element, spec, {
+          renderer: "svg",
+          actions: false,
+          tooltip: true,
+          // The tile's heading already names the chart; the title stays in the spec for export.
+          patch: function (vgSpec) {
+            delete vgSpec.title;
+            return vgSpec;
+          },
+        })
+        .then(function () {
+          // One labelled image for assistive technology; the table after it has the numbers.
+          var svg = element.querySelector("svg");
+          if (svg) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", spec.description || "");
+          }
+        })
         .catch(function (error) {
           element.removeAttribute("data-drawn");
           element.textContent = "";

@@ -24,7 +24,7 @@ from typing import Any
 
 from rich.progress import Progress
 
-from bench.common import log, machine_description, median, write_section
+from bench.common import log, median, write_section
 from bench.event_rollups import CREATORS, DAYS, EVENTS, FIRST_DAY, lake_for
 
 RUNS = 3
@@ -191,9 +191,9 @@ rollups, including the insights ones (`creator_segment_daily`, `creator_lesson_d
 synthetic creator dimension. Each tile answered for the last 7 and the last 28 days of the lake
 **with the previous period** (so two periods are computed), the cache cleared before every call,
 {runs} runs each: median / worst run in seconds. {met} of {len(results)} timings met the
-≤ {TARGET_SECONDS:.0f} s target. Machine: {machine_description()}; 1-minute load average
-{load_before:.1f} before and {load_after:.1f} after (2 is this benchmark alone on 2 cores; more
-means other work shared them).
+≤ {TARGET_SECONDS:.0f} s target. The 1-minute load average was {load_before:.1f} before and
+{load_after:.1f} after (2 is this benchmark alone on 2 cores; more means other work shared
+them).
 
 | tile | 7 days + previous 7 | 28 days + previous 28 |
 | --- | ---: | ---: |

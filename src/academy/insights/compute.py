@@ -130,7 +130,7 @@ class Segments:
 
     @property
     def expression_params(self) -> list[Any]:
-        return [*self.top, *self.top] if self.top else []
+        return list(self.top) if self.top else []
 
     def clause(self, extra: str = "") -> str:
         conditions = [*self.where, *([extra] if extra else [])]

@@ -412,3 +412,24 @@ def test_an_unknown_tile_or_dashboard_is_not_found() -> None:
     with pytest.raises(NotFound):
         tiles_for("finance")
     assert [spec.key for dashboard in DASHBOARDS for spec in tiles_for(dashboard)] == list(TILES)
+
+
+def test_a_breakdown_with_many_values_shows_the_top_ten_and_the_rest_as_other(
+    events_dir: Path,
+) -> None:
+    # Twelve regions: region R<n> has n impressions by creator c<n>; R1 and R2 are the smallest.
+    write_lake(
+        events_dir,
+        [
+            ev("impression", "2026-11-16", f"c{n}", region=f"R{n}")
+            for n in range(1, 13)
+            for _ in range(n)
+        ],
+    )
+    result = tile("entry_point_ctr", TileQuery(start=START, end=END, breakdown="region"))
+    by_region = {row["region"]: row["impressions"] for row in result.rows}
+    assert len(by_region) == 11
+    assert by_region["(other)"] == 1 + 2
+    assert by_region["R12"] == 12
+    reach = tile("reach", TileQuery(start=START, end=END, breakdown="region"))
+    assert {row["region"]: row["reach"] for row in reach.rows}["(other)"] == 2

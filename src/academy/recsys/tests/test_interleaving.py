@@ -158,3 +158,24 @@ def test_the_analysis_credits_clicked_pages_per_creator_from_the_lake(
     assert printed[0]["interleaving"] == "heuristic~popularity"
     assert printed[0]["result"]["share_a"] == pytest.approx(6 / 7)
     assert printed[0]["result"]["wins_a"] == 6
+    out = StringIO()
+    call_command("recsys", "interleaving", "--since", "7", stdout=out)
+    text = out.getvalue()
+    assert "heuristic (A) against popularity (B): 10 pages" in text
+    assert "share of clicked pages won by A: 0.857 (95 % interval" in text
+    assert "4 creators with a clicked page; A wins / B wins / ties: 6 / 1 / 0" in text
+    assert "preferred: heuristic" in text
+
+
+@pytest.mark.usefixtures("content")
+def test_a_rollout_rule_interleaves_the_feed_for_a_share_of_creators(
+    events_dir: Path, committed: Committed
+) -> None:
+    rule = {"force": {"a": "heuristic", "b": "popularity"}, "coverage": 0.5}
+    flag_create(key=FLAG, value_type="json", default_value={}, rules=[rule])
+    for number in range(20):
+        with committed():
+            feed_serve(creator=creator(f"r-{number}"), limit=2)
+    interleaved = {r["creator_id"] for r in recommended(events_dir) if "team" in r["properties"]}
+    assert 5 <= len(interleaved) <= 15
+    assert len({r["creator_id"] for r in recommended(events_dir)}) == 20

@@ -107,27 +107,37 @@ class Command(BaseCommand):
                 _("No interleaved pages in the last %(days)d days.") % {"days": options["since"]}
             )
             return
-        table = Table(title=_("Interleaved rankers: preference share of A"))
-        for column in (
-            _("A ~ B"), _("creators"), _("clicked pages"), _("A wins / B wins / ties"),
-            _("share of A (95 % interval)"), _("p-value"), _("preferred"),
-        ):  # fmt: skip
-            table.add_column(column)
         for comparison in comparisons:
+            console.print(
+                _("%(a)s (A) against %(b)s (B): %(pages)s pages, %(first)s to %(last)s")
+                % {
+                    "a": comparison.a,
+                    "b": comparison.b,
+                    "pages": f"{comparison.pages:,}",
+                    "first": comparison.first_seen[:10],
+                    "last": comparison.last_seen[:10],
+                },
+                style="bold",
+                highlight=False,
+            )
             result = comparison.result
             if result is None:
-                table.add_row(comparison.interleaving, "", "", "", comparison.problem, "", "")
+                console.print("  " + comparison.problem, highlight=False)
                 continue
-            table.add_row(
-                comparison.interleaving,
-                f"{result.creators:,}",
-                f"{result.impressions:,}",
-                f"{result.wins_a:,} / {result.wins_b:,} / {result.ties:,}",
-                f"{result.share_a:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})",
-                f"{result.p_value:.3g}",
-                comparison.preferred_ranker or _("neither (yet)"),
-            )
-        console.print(table)
+            lines = (
+                _("share of clicked pages won by A: %(share).3f (95 %% interval %(low).3f–"
+                  "%(high).3f), p = %(p).3g")
+                % {"share": result.share_a, "low": result.ci_low, "high": result.ci_high,
+                   "p": result.p_value},
+                _("%(creators)s creators with a clicked page; A wins / B wins / ties: "
+                  "%(a)s / %(b)s / %(ties)s")
+                % {"creators": f"{result.creators:,}", "a": f"{result.wins_a:,}",
+                   "b": f"{result.wins_b:,}", "ties": f"{result.ties:,}"},
+                _("preferred: %(ranker)s")
+                % {"ranker": comparison.preferred_ranker or _("neither (yet)")},
+            )  # fmt: skip
+            for line in lines:
+                console.print("  " + line, highlight=False)
 
     def _train(self, console: Console, options: dict[str, Any]) -> None:
         with (

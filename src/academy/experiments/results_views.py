@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from academy.experiments.analysis import (
@@ -181,6 +181,23 @@ class ResultsPage:
     guardrails_pending: list[str] = field(default_factory=list)
     cards: list[MetricCard] = field(default_factory=list)
     variations: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def snapshot_options(self) -> list[tuple[str, str, bool]]:
+        """The picker's (value, label, selected) per snapshot, newest first."""
+        options = []
+        for snapshot in self.snapshots:
+            day = date_format(snapshot.date, "SHORT_DATE_FORMAT")
+            if snapshot.status == "failed":
+                label = _("%(day)s — failed") % {"day": day}
+            else:
+                label = ngettext(
+                    "%(day)s — %(creators)s creator",
+                    "%(day)s — %(creators)s creators",
+                    snapshot.creators,
+                ) % {"day": day, "creators": _number(snapshot.creators, 0)}
+            options.append((snapshot.date.isoformat(), label, snapshot == self.chosen))
+        return options
 
 
 class ResultsFilter(forms.Form):

@@ -163,7 +163,9 @@ class Recommended(Event):
     name = "recommended"
     description = (
         "The recommender served an item at `position` of request `request_id`, with its ranking "
-        "`score`, the `propensity` of that placement and the candidate `source` (server-side)."
+        "`score`, the `propensity` of that placement and the candidate `source` (server-side); "
+        "on an interleaved page also the `team` (A/B) and `ranker` that picked it and the "
+        "`interleaving` id."
     )
     required_properties = ("score", "propensity", "source")
 

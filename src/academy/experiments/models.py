@@ -158,9 +158,9 @@ class PayloadVersion(models.Model):
 
 
 class MetricKind(models.TextChoices):
-    PROPORTION = "proportion", _("Proportion (converted within the window)")
+    PROPORTION = "proportion", _("Proportion")
     MEAN = "mean", _("Mean per creator")
-    RATIO = "ratio", _("Ratio of two counts")
+    RATIO = "ratio", _("Ratio")
 
 
 class MetricColumn(models.TextChoices):

@@ -26,9 +26,9 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
-                            ("proportion", "Proportion (converted within the window)"),
+                            ("proportion", "Proportion"),
                             ("mean", "Mean per creator"),
-                            ("ratio", "Ratio of two counts"),
+                            ("ratio", "Ratio"),
                         ],
                         max_length=10,
                     ),

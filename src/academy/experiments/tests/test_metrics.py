@@ -197,8 +197,8 @@ def test_only_console_staff_open_the_metric_pages() -> None:
 
 def test_the_list_shows_the_catalog(analyst: Client) -> None:
     text = visible_text(analyst.get("/console/metrics/").content.decode())
-    assert "For You card CTR for_you_ctr Ratio of two counts 7 days higher" in text
-    assert "“Not interested” rate not_interested_rate · guardrail" in text
+    assert "For You card CTR for_you_ctr · higher is better Ratio 7 days" in text
+    assert "“Not interested” rate not_interested_rate · guardrail · lower is better" in text
     assert "Returned in the second week returned_second_week" in text
     assert "days 7–13" in text
 

@@ -17,6 +17,7 @@ BENCHMARKS = (
     "feed_latency",
     "simulation",
     "stats_engine",
+    "experiment_analysis",
     "flag_evaluation",
     "recsys_training",
     "recsys_simulation",

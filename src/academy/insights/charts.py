@@ -298,6 +298,13 @@ def line_chart(result: TileResult) -> alt.TopLevelMixin | None:
     return _configured(chart, result)
 
 
+def _bars_legend(*, by_period: bool) -> alt.Legend:
+    """Above the bars, in a narrow block: long step labels leave little width on a phone."""
+    if by_period:
+        return alt.Legend(orient="top", direction="vertical")
+    return alt.Legend(orient="top", columns=2)
+
+
 def _band(bars: int) -> alt.Step:
     """The height of one category: a bar per period or segment, and a gap."""
     return alt.Step(BAR_STEP * bars + 8, **{"for": "position"})
@@ -368,6 +375,7 @@ def bar_chart(result: TileResult) -> alt.TopLevelMixin | None:
                 scale=alt.Scale(
                     domain=domain, range=[CURRENT_COLOUR, PREVIOUS_COLOUR][: len(domain)]
                 ),
+                legend=_bars_legend(by_period=True),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=str(dimension.label)),
@@ -536,6 +544,7 @@ def funnel_chart(result: TileResult) -> alt.TopLevelMixin | None:
                 "group:N",
                 title=None if by_period else _breakdown_title(result),
                 scale=alt.Scale(domain=groups, range=colours[: len(groups)]),
+                legend=_bars_legend(by_period=by_period),
             ),
             tooltip=[
                 alt.Tooltip("step:N", title=_("Step")),

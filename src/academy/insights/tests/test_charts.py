@@ -179,18 +179,18 @@ def test_bar_chart_puts_each_value_beside_its_previous_period() -> None:
 
 def test_heatmap_has_a_labelled_cell_per_cohort_and_day() -> None:
     columns = (
-        Column("cohort", "Cohort week", "week"),
+        Column("week", "Cohort week", "week"),
         Column("creators", "Creators", "count"),
-        Column("day_1", "Day 1", "ratio"),
-        Column("day_7", "Day 7", "ratio"),
+        Column("day_1", "Day 1", "percent"),
+        Column("day_7", "Day 7", "percent"),
     )
     spec = chart_spec(
         result(
             chart="heatmap",
             columns=columns,
             rows=[
-                {"cohort": date(2026, 11, 2), "creators": 40, "day_1": 0.5, "day_7": 0.25},
-                {"cohort": date(2026, 11, 9), "creators": 20, "day_1": 0.4, "day_7": None},
+                {"week": date(2026, 11, 2), "creators": 40, "day_1": 0.5, "day_7": 0.25},
+                {"week": date(2026, 11, 9), "creators": 20, "day_1": 0.4, "day_7": None},
             ],
         )
     )
@@ -207,34 +207,88 @@ def test_heatmap_has_a_labelled_cell_per_cohort_and_day() -> None:
     assert spec["encoding"]["x"]["sort"] == ["Day 1", "Day 7"]
 
 
+FUNNEL_COLUMNS = (
+    Column("step", "Step", "number"),
+    Column("event", "Event", "dimension"),
+    Column("creators", "Creators", "count"),
+    Column("step_conversion", "From previous step", "percent"),
+    Column("overall_conversion", "From first step", "percent"),
+    Column("median_seconds", "Median time to convert", "seconds"),
+)
+
+
+def funnel_row(step: int, event: str, creators: int, rate: float, **extra: Any) -> dict[str, Any]:
+    return {
+        **extra,
+        "step": step,
+        "event": event,
+        "creators": creators,
+        "step_conversion": rate,
+        "overall_conversion": rate,
+        "median_seconds": None,
+    }
+
+
 def test_funnel_bars_are_labelled_with_the_conversion_from_the_step_before() -> None:
-    columns = (
-        Column("step", "Step", "dimension"),
-        Column("creators", "Creators", "count"),
-        Column("step_conversion", "From the step before", "ratio"),
-    )
     spec = chart_spec(
         result(
             chart="funnel",
-            columns=columns,
+            columns=FUNNEL_COLUMNS,
             rows=[
-                {"step": "click", "creators": 1200, "step_conversion": None},
-                {"step": "lesson_start", "creators": 600, "step_conversion": 0.5},
-                {"step": "lesson_complete", "creators": 150, "step_conversion": 0.25},
+                funnel_row(1, "click@for_you_card", 1200, 1.0),
+                funnel_row(2, "lesson_start", 600, 0.5),
+                funnel_row(3, "lesson_complete", 150, 0.25),
             ],
             previous_rows=[
-                {"step": "click", "creators": 1000, "step_conversion": None},
-                {"step": "lesson_start", "creators": 400, "step_conversion": 0.4},
-                {"step": "lesson_complete", "creators": 200, "step_conversion": 0.5},
+                funnel_row(1, "click@for_you_card", 1000, 1.0),
+                funnel_row(2, "lesson_start", 400, 0.4),
+                funnel_row(3, "lesson_complete", 200, 0.5),
             ],
         )
     )
     assert spec is not None
     current = [b for b in data(spec) if b["period"] == "This period"]
+    # The first step has no step before it: its bar shows the count only.
     assert [b["text"] for b in current] == ["1,200", "600 (50.0%)", "150 (25.0%)"]
-    assert [b["step"] for b in current] == ["1. click", "2. lesson_start", "3. lesson_complete"]
+    assert [b["step"] for b in current] == [
+        "1. click@for_you_card",
+        "2. lesson_start",
+        "3. lesson_complete",
+    ]
     assert spec["encoding"]["y"]["sort"] == [b["step"] for b in current]
-    assert len(data(spec)) == 6
+    previous = [b["text"] for b in data(spec) if b["period"] == "Previous period"]
+    assert previous == ["1,000", "400 (40.0%)", "200 (50.0%)"]
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
+        "This period",
+        "Previous period",
+    ]
+
+
+def test_funnel_by_region_has_a_bar_per_region_at_each_step() -> None:
+    columns = (Column("region", "Region", "dimension"), *FUNNEL_COLUMNS)
+    spec = chart_spec(
+        result(
+            chart="funnel",
+            columns=columns,
+            breakdown="region",
+            rows=[
+                funnel_row(1, "click", 10, 1.0, region="BR"),
+                funnel_row(2, "lesson_complete", 5, 0.5, region="BR"),
+                funnel_row(1, "click", 4, 1.0, region="MX"),
+                funnel_row(2, "lesson_complete", 1, 0.25, region="MX"),
+            ],
+            previous_rows=[funnel_row(1, "click", 9, 1.0, region="BR")],
+        )
+    )
+    assert spec is not None
+    bars = [(b["group"], b["step"], b["text"]) for b in data(spec)]
+    assert bars == [
+        ("BR", "1. click", "10"),
+        ("BR", "2. lesson_complete", "5 (50.0%)"),
+        ("MX", "1. click", "4"),
+        ("MX", "2. lesson_complete", "1 (25.0%)"),
+    ]
+    assert spec["layer"][0]["encoding"]["color"]["title"] == "Region"
 
 
 def test_table_tiles_and_empty_tiles_have_no_chart() -> None:

@@ -68,6 +68,7 @@ logger = logging.getLogger(__name__)
 FLAG = "for-you-interleaving"
 NAMED_RANKERS = ("model", "heuristic", "popularity")
 DEPTH = 3  # the interleaved list is this many pages deep, so re-ranking has room to choose
+_warned: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ def pair_from_value(value: Any) -> RankerPair | None:
         return None
     problem = pair_problem(value)
     if problem:
-        logger.warning("%s: interleaving is off: %s", FLAG, problem)
+        if problem not in _warned:  # once per process, not on every page
+            _warned.add(problem)
+            logger.warning("%s: interleaving is off: %s", FLAG, problem)
         return None
     return RankerPair(a=str(value["a"]), b=str(value["b"]))
 

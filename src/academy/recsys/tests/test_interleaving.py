@@ -84,13 +84,18 @@ def test_an_interleaved_page_mixes_both_rankers_first_picks_and_logs_each_cards_
 
 @pytest.mark.usefixtures("content")
 def test_the_flag_off_a_bad_value_or_no_personalisation_serve_the_usual_feed(
-    events_dir: Path, committed: Committed
+    events_dir: Path,
+    committed: Committed,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("academy.recsys.interleaving._warned", set())
     someone = creator("c-1")
     with committed():
         feed_serve(creator=someone, limit=3)
     interleave("model", "model")  # the same ranker twice: nothing to compare
     with committed():
+        feed_serve(creator=someone, limit=3)
         feed_serve(creator=someone, limit=3)
     flag = Flag.objects.get(key=FLAG)
     flag_update(flag=flag, default_value={"a": "model", "b": "20990101T000000000000Z"})
@@ -100,8 +105,14 @@ def test_the_flag_off_a_bad_value_or_no_personalisation_serve_the_usual_feed(
     feed_settings_update(creator=someone, personalised=False)
     with committed():
         feed_serve(creator=someone, limit=3)
-    assert len(recommended(events_dir)) == 12
+    assert len(recommended(events_dir)) == 15
     assert not any("team" in r["properties"] for r in recommended(events_dir))
+    # Why, once in the log (not on every page).
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"{FLAG}: interleaving is off: the two rankers are the same",
+        f"{FLAG}: interleaving is off: there is no trained model version “20990101T000000000000Z”",
+    ]
 
 
 @pytest.mark.usefixtures("content")

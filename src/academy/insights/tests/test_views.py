@@ -18,6 +18,7 @@ from django.test import Client
 from academy.accounts.choices import Role
 from academy.accounts.tests.factories import make_creator_user, make_staff_user
 from academy.core.tests.helpers import signed_in, visible_text
+from academy.experiments.tests.factories import make_experiment
 from academy.insights.selectors import tile
 from academy.insights.tests.helpers import ev, write_lake
 from academy.insights.tiles import TileQuery
@@ -272,3 +273,21 @@ def test_a_dashboard_without_breakdowns_offers_none(lake: Path, analyst: Client)
     html = analyst.get("/console/insights/content/").content.decode()
     assert 'name="breakdown"' not in html
     assert analyst.get("/console/insights/content/", {"breakdown": "region"}).status_code == 400
+
+
+def test_break_down_by_an_experiments_variants(lake: Path, analyst: Client) -> None:
+    make_experiment("card-2026")
+    page = analyst.get("/console/insights/entry-points/")
+    assert '<option value="card-2026">card-2026</option>' in page.content.decode()
+    response = analyst.get(
+        "/console/insights/entry-points/", {"breakdown": "experiment", "experiment": "card-2026"}
+    )
+    assert response.status_code == 200
+    # Nobody is assigned yet: the tile says so instead of failing.
+    assert "No data in this period." in page_text(response)
+    assert 'role="alert"' not in response.content.decode()
+    unknown = analyst.get(
+        "/console/insights/entry-points/", {"breakdown": "experiment", "experiment": "gone"}
+    )
+    assert unknown.status_code == 400
+    assert "Select a valid choice" in page_text(unknown)

@@ -299,6 +299,12 @@ def _check_experiment_input(flag: Flag, data: ExperimentInput, key: str) -> dict
     for field in ("primary_metrics", "guardrail_metrics"):
         metrics[field] = [_require_key(name, field=field) for name in getattr(data, field)]
         _require_metrics(metrics[field], field=field)
+    both = [key for key in metrics["guardrail_metrics"] if key in metrics["primary_metrics"]]
+    if both:
+        raise ValidationFailed(
+            _("“%(key)s” is both a primary metric and a guardrail.") % {"key": both[0]},
+            errors={"guardrail_metrics": _("List each metric once, as primary or as guardrail.")},
+        )
     return {
         "name": data.name.strip(),
         "hypothesis": data.hypothesis.strip(),

@@ -155,6 +155,14 @@ def test_experiments_name_metrics_of_the_catalog() -> None:
     with pytest.raises(ValidationFailed) as error:
         make_experiment("other", flag=experiment.flag, primary_metrics=["watch_time"])
     assert "watch_time" in refused(error, "primary_metrics")
+    with pytest.raises(ValidationFailed) as error:
+        experiment_update(
+            experiment=experiment,
+            data=experiment_input(
+                primary_metrics=["for_you_ctr"], guardrail_metrics=["for_you_ctr"]
+            ),
+        )
+    assert "both a primary metric and a guardrail" in refused(error, "guardrail_metrics")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -478,6 +478,9 @@ def inprocess(manifest: dict[str, Any], out: Path) -> None:
     model = current_model()
     if model is None:
         raise RuntimeError("no For You model in the bench data")
+    if model.ranker is not None:  # serving compiles the click model in the background
+        while not model.ranker.compiled and time.perf_counter() - started < 120:
+            time.sleep(0.1)
     model_seconds = time.perf_counter() - started
     loaded_rss = _rss_bytes()[0]
     rng = random.Random(SEED)

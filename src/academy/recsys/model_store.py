@@ -185,8 +185,7 @@ class ForYouModel:
             contributions = similarity.data[positions].astype(np.float64) * np.repeat(
                 weights, lengths
             )
-            items, inverse = np.unique(neighbours, return_inverse=True)
-            sums = np.bincount(inverse, weights=contributions, minlength=len(items))
+            items, sums = _sum_by_item(neighbours, contributions, len(self.item_ids))
             # As the sparse product computes them: float32 scores, scaled by the best.
             sums = sums.astype(np.float32).astype(np.float64)
             top = float(sums.max()) or 1.0
@@ -222,6 +221,18 @@ class ForYouModel:
         )
 
 
+def _sum_by_item(items: IntArray, values: FloatArray, n_items: int) -> tuple[IntArray, FloatArray]:
+    """The distinct ``items`` (ascending) and the sum of ``values`` of each."""
+    if len(items) > n_items // 4:
+        # A long history: one pass over every item beats sorting the neighbours.
+        dense = np.bincount(items, weights=values, minlength=n_items)
+        present = np.flatnonzero(dense).astype(np.int64)
+        return present, dense[present].astype(np.float64)
+    unique, inverse = np.unique(items, return_inverse=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(unique))
+    return unique.astype(np.int64), sums.astype(np.float64)
+
+
 @functools.cache
 def _blas() -> ThreadpoolController:
     """This process's BLAS libraries (looking them up costs milliseconds; do it once)."""
@@ -255,6 +266,14 @@ def load_model(directory: Path) -> ForYouModel:
             _gram = als.model.YtY
     if ranker is not None:
         ranker.threads = 1
+        # Compiling takes seconds: requests use LightGBM's predict until the compiled trees
+        # (the same numbers, faster) are ready, so a new model never stalls serving.
+        threading.Thread(
+            target=ranker.compile_native,
+            args=(directory / "ranker",),
+            name="click-model-compile",
+            daemon=True,
+        ).start()
     return ForYouModel(
         version=directory.name,
         manifest=manifest,

@@ -71,6 +71,13 @@ class Signals:
     editorial: npt.NDArray[np.bool_]
 
 
+def _topic_mask(catalogue: Catalogue, topics: frozenset[int]) -> npt.NDArray[np.bool_]:
+    """A lookup table over topic codes: True for ``topics``."""
+    mask = np.zeros(len(catalogue.topic_codes) + 1, dtype=np.bool_)
+    mask[list(topics)] = True
+    return mask
+
+
 def feature_matrix(
     catalogue: Catalogue,
     candidates: IntArray,
@@ -92,8 +99,8 @@ def feature_matrix(
         catalogue.ctr_lift[candidates],
         np.log1p(np.clip(np.nan_to_num(age, nan=365.0), 0, None)),
         np.abs(levels - profile.level) if profile.level else np.zeros(n),
-        np.isin(topics, list(profile.goal_topics)).astype(np.float64),
-        np.isin(topics, list(profile.niche_topics)).astype(np.float64),
+        _topic_mask(catalogue, profile.goal_topics)[topics].astype(np.float64),
+        _topic_mask(catalogue, profile.niche_topics)[topics].astype(np.float64),
         (profile.topic_affinity[topics] if profile.topic_affinity is not None else np.zeros(n)),
         signals.next_lesson.astype(np.float64),
         signals.editorial.astype(np.float64),
@@ -123,40 +130,61 @@ def rerank(
     *,
     limit: int,
     exploration: float,
-    explore_pool: Sequence[int] | IntArray,
+    explore_pool: Sequence[int] | IntArray | npt.NDArray[np.bool_],
     rng: np.random.Generator,
 ) -> list[Slot]:
     """The page: best first, never two cards in a row from the same course or topic (when
     another card can go there), and each slot given with probability ``exploration`` to a
-    uniformly drawn item of ``explore_pool`` (the propensity is logged)."""
+    uniformly drawn item of ``explore_pool`` (the propensity is logged).
+
+    ``explore_pool`` is a list of catalogue indices, or a boolean mask over the catalogue
+    standing for the indices where it is true, in order. A mask is only turned into a list when
+    a slot is actually explored (a page of 10 at 10 % explores nothing a third of the time)."""
     groups = catalogue.groups[list(ranked)].tolist()
     topics = catalogue.topics[list(ranked)].tolist()
-    remaining = list(zip(ranked, scores, groups, topics, strict=True))
-    # The pool keeps its order (a drawn position names the same item as in a list); it can
-    # hold the whole catalogue, so it stays an array and only a drawn item is removed.
-    pool = np.asarray(explore_pool, dtype=np.int64)
-    keep = np.ones(len(catalogue), dtype=np.bool_)  # one pass over the pool, not one per item
-    keep[np.asarray(list(ranked[: limit * 2]), dtype=np.int64)] = False
-    pool = pool[keep[pool]]
+    remaining = list(zip(ranked, scores, strict=True))
+    top = np.unique(np.asarray(list(ranked[: limit * 2]), dtype=np.int64))
+    pool: IntArray | None = None
+    available: int
+    mask = np.asarray(explore_pool)
+    if mask.dtype == np.bool_:
+        available = int(np.count_nonzero(mask)) - int(np.count_nonzero(mask[top]))
+    else:
+        # The pool keeps its order (a drawn position names the same item as in a list); it can
+        # hold the whole catalogue, so it stays an array and only a drawn item is removed.
+        pool = mask.astype(np.int64)
+        keep = np.ones(len(catalogue), dtype=np.bool_)  # one pass over the pool
+        keep[top] = False
+        pool = pool[keep[pool]]
+        available = len(pool)
     page: list[Slot] = []
     previous: tuple[int, int] | None = None  # the last card's group and topic
-    while len(page) < limit and (remaining or len(pool)):
-        if len(pool) and rng.random() < exploration:
+    position_groups = dict(enumerate(zip(groups, topics, strict=True)))
+    order = list(range(len(remaining)))
+    while len(page) < limit and (order or available):
+        if available and rng.random() < exploration:
+            if pool is None:
+                keep = mask.copy()
+                keep[top] = False
+                pool = np.flatnonzero(keep)
             drawn = int(rng.integers(len(pool)))
             index = int(pool[drawn])
             pool = np.delete(pool, drawn)
-            page.append(Slot(index, 0.0, exploration / (len(pool) + 1), explored=True))
+            available = len(pool)
+            page.append(Slot(index, 0.0, exploration / (available + 1), explored=True))
             previous = (int(catalogue.groups[index]), int(catalogue.topics[index]))
             continue
-        if not remaining:
+        if not order:
             break
         choice = 0
         if previous is not None:
-            for position, (_index, _score, group, topic) in enumerate(remaining):
+            for place, position in enumerate(order):
+                group, topic = position_groups[position]
                 if not (group == previous[0] or topic == previous[1]):
-                    choice = position
+                    choice = place
                     break
-        index, score, group, topic = remaining.pop(choice)
-        page.append(Slot(index, float(score), 1.0 - exploration, explored=False))
-        previous = (group, topic)
+        position = order.pop(choice)
+        index, score = remaining[position]
+        page.append(Slot(int(index), float(score), 1.0 - exploration, explored=False))
+        previous = position_groups[position]
     return page

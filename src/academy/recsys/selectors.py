@@ -360,12 +360,13 @@ def rank_for(
         allowed &= only
     profile = profile_of(creator, cat, state)
     personal = cf_scores(model, creator, state, cat)
-    sources: dict[int, str] = {}
+    found: list[npt.NDArray[np.int64]] = []
+    found_sources: list[str] = []
 
     def add(indices: Iterable[int], source: str) -> None:
-        for index in indices:
-            if allowed[index]:
-                sources.setdefault(index, source)
+        block = np.fromiter(indices, dtype=np.int64)
+        found.append(block[allowed[block]])
+        found_sources.append(source)
 
     add((cat.index[item] for item in state.next_lessons if item in cat.index), "next_lesson")
     editorial = state.editorial
@@ -378,26 +379,32 @@ def rank_for(
             head, head_scores = personal.als_head()
             fits = allowed[head] & (head_scores > 0)
             add(_top_pairs(head[fits], head_scores[fits], SOURCE_SIZE), "similar_creators")
-        relevant = np.array(sorted(profile.goal_topics | profile.niche_topics), dtype=np.int32)
+        relevant = np.zeros(len(cat.topic_codes) + 1, dtype=np.bool_)
+        relevant[list(profile.goal_topics | profile.niche_topics)] = True
         add(
             _first_allowed(
                 cat.popularity_order,
                 SOURCE_SIZE,
-                lambda block: allowed[block] & np.isin(cat.topics[block], relevant),
+                lambda block: allowed[block] & relevant[cat.topics[block]],
             ),
             "your_goals",
         )
     today = now.timestamp() / 86400
     add(_freshest(cat, allowed, today, 50), "fresh")
     add(_first_allowed(cat.popularity_order, SOURCE_SIZE, lambda block: allowed[block]), "trending")
-    candidates = np.array(sorted(sources), dtype=np.int64)
+    # Each candidate once, credited to the first source that proposed it.
+    everything = np.concatenate(found)
+    proposed_by = np.repeat(np.arange(len(found)), [len(block) for block in found])
+    candidates, first = np.unique(everything, return_index=True)
+    candidate_sources = proposed_by[first]
+    sources = {
+        index: found_sources[source]
+        for index, source in zip(candidates.tolist(), candidate_sources.tolist(), strict=True)
+    }
     signals = Signals(
         item_knn=personal.knn_at(candidates) if personal else np.zeros(len(candidates)),
         als=personal.als_at(candidates) if personal else np.zeros(len(candidates)),
-        next_lesson=np.isin(
-            candidates,
-            np.array([i for i, source in sources.items() if source == "next_lesson"], np.int64),
-        ),
+        next_lesson=candidate_sources == found_sources.index("next_lesson"),
         editorial=np.isin(
             candidates,
             np.array([cat.index[item] for item in editorial if item in cat.index], np.int64),
@@ -416,14 +423,14 @@ def rank_for(
         scores = heuristic_scores(features)
     order = np.argsort(-scores, kind="stable")
     rng = np.random.default_rng(seed)
-    pool = np.flatnonzero(allowed) if explore and state.personalised else np.zeros(0, np.int64)
+    explores = explore and state.personalised and bool(allowed.any())
     slots = rerank(
         cat,
         candidates[order].tolist(),
         scores[order].tolist(),
         limit=limit,
-        exploration=EXPLORATION if len(pool) else 0.0,
-        explore_pool=pool,
+        exploration=EXPLORATION if explores else 0.0,
+        explore_pool=allowed if explores else np.zeros(0, np.int64),
         rng=rng,
     )
     for slot in slots:

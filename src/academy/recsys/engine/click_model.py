@@ -11,6 +11,11 @@ keep its extrapolation sane. Measured in the simulator: docs/RECSYS.md.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import logging
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +31,7 @@ from academy.recsys.engine.models.base import default_threads
 
 MODEL_FILE = "click_model.txt"
 META_FILE = "click_model.json"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class ClickModel(Boosted):
         self.seed = seed
         self.threads = threads or default_threads()
         self._booster: lgb.Booster | None = None
+        self._native: Any = None  # the trees compiled to machine code (`compile_native`)
 
     def _lightgbm_params(self) -> dict[str, Any]:
         return {
@@ -104,7 +111,48 @@ class ClickModel(Boosted):
 
     def predict(self, features: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         """P(click) per row."""
+        if self._native is not None:
+            rows = np.ascontiguousarray(features, dtype=np.float64)
+            return np.asarray(self._native.predict(rows, n_jobs=self.threads))
         return np.asarray(self.booster.predict(features, num_threads=self.threads))
+
+    @property
+    def compiled(self) -> bool:
+        """Whether `predict` runs the compiled trees (`compile_native`)."""
+        return self._native is not None
+
+    def compile_native(self, directory: Path) -> bool:
+        """Compile the saved model in ``directory`` to machine code (lleaves, through LLVM) so
+        `predict` gives the same numbers about eight times faster: 0.16 ms instead of 1.3 ms for
+        a feed request's 450 candidates, where LightGBM's own predict is mostly per-call
+        overhead. The object file is cached in ``directory`` under a name that includes this
+        CPU's model and features, so another machine compiles its own; it is written under a
+        temporary name and renamed, so processes compiling at once never read half a file.
+        Returns False (and keeps LightGBM's predict) when compiling fails."""
+        try:
+            import lleaves  # type: ignore[import-untyped]
+            import llvmlite.binding as llvm  # type: ignore[import-untyped]
+
+            host = f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}"
+            compiler = importlib.metadata.version("lleaves")
+            key = hashlib.sha256(f"{host}|{compiler}".encode()).hexdigest()[:16]
+            cache = directory / f"click_model.{key}.o"
+            native = lleaves.Model(model_file=str(directory / MODEL_FILE))
+            if cache.exists():
+                native.compile(cache=str(cache))
+            else:
+                partial = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}")
+                try:
+                    native.compile(cache=str(partial))
+                    os.replace(partial, cache)
+                except OSError:  # a read-only model directory: compile without caching
+                    native = lleaves.Model(model_file=str(directory / MODEL_FILE))
+                    native.compile()
+        except Exception:  # any failure (LLVM, a cache file) leaves LightGBM's predict in place
+            logger.exception("could not compile the click model in %s; using LightGBM", directory)
+            return False
+        self._native = native
+        return True
 
     def save(self, directory: Path) -> None:
         meta = {

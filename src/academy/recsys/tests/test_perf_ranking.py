@@ -178,6 +178,13 @@ def test_rerank_gives_the_same_page_and_propensities_as_the_plain_version(
         rng=np.random.default_rng(seed),
     )  # fmt: skip
     assert fast == plain
+    mask = np.zeros(size, dtype=np.bool_)
+    mask[pool] = True
+    from_mask = rerank(
+        cat, ranked, scores, limit=limit, exploration=exploration, explore_pool=mask,
+        rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    assert from_mask == plain
 
 
 @pytest.fixture
@@ -298,3 +305,19 @@ def test_the_als_head_holds_the_items_trained_on_most(
     counts = np.bincount(small_model.knn.seen.indices, minlength=len(items))
     most = sorted(range(len(items)), key=lambda i: (-counts[i], i))[:3]
     assert sorted(small_model.live(cat).head_items.tolist()) == sorted(most)
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries=st.integers(0, 300), n_items=st.integers(1, 2000), seed=st.integers(0, 2**16))
+def test_neighbour_scores_are_summed_per_item_on_either_path(
+    entries: int, n_items: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    items = rng.integers(0, n_items, entries)
+    values = rng.random(entries)
+    expected: dict[int, float] = {}
+    for item, value in zip(items.tolist(), values.tolist(), strict=True):
+        expected[item] = expected.get(item, 0.0) + value
+    found, sums = model_store._sum_by_item(items, values, n_items)
+    assert found.tolist() == sorted(expected)
+    assert np.allclose(sums, [expected[item] for item in sorted(expected)])

@@ -4,12 +4,13 @@ The protocol of docs/RECSYS.md ("Interleaving"), on the simulator's world: a war
 popularity fills a lake and the For You model is trained on it (as `recsys_simulated_comparison`
 does); then the same world (same seed, same creators) is simulated
 
-1. with the feed's entry points interleaving the product feed (A) and popularity (B) — the
-   other entry points are ranked by B — and the interleaved pages credited from the clicks
-   the simulator logged (`interleaving_credits`);
+1. with the Academy home feed — where serving interleaves — interleaving the product feed (A)
+   and popularity (B), every other entry point ranked by B, and the interleaved pages
+   credited from the clicks the simulator logged (`interleaving_credits`);
 2. interleaving popularity with itself, which must find no preference;
-3. under popularity alone and under the product feed alone, the A/B comparison, whose
-   per-creator feed click-through gives the creators an A/B test would need.
+3. the A/B comparison: the home feed under popularity, then under the product feed (every
+   other entry point under popularity in both), whose per-creator home-feed click-through
+   gives the creators an A/B test would need.
 
 Crediting: the simulator logs impressions and clicks per request (a uuid the policy never
 sees), so each logged request is matched to the interleaved list the policy made for that
@@ -31,7 +32,7 @@ import numpy as np
 from academy.events.query import DuckDBEngine
 from academy.recsys.catalogue import catalogue_forget
 from academy.recsys.engine.interleaving import Team, credit, team_draft
-from academy.recsys.simulation import FEED_ENTRY_POINTS, ForYouPolicy
+from academy.recsys.simulation import ForYouPolicy
 from academy.recsys.training import recsys_train
 from academy.search.services import search_popularity_refresh
 from academy.simulation.engine.policies import (
@@ -53,12 +54,14 @@ from academy.stats.interleaving import (
 )
 
 DEPTH = 2  # each ranker ranks this many slates deep, so the interleaving never runs short
+# Where serving interleaves: the feed pages of `feed_serve` (the host app's single card is not).
+INTERLEAVED = "academy_home"
 
 
 @dataclass
 class InterleavingPolicy:
-    """The simulator's policy protocol: team-draft interleaving of ``a`` and ``b`` at the
-    feed's entry points (``b`` alone elsewhere), remembering every interleaved list."""
+    """The simulator's policy protocol: team-draft interleaving of ``a`` and ``b`` on the home
+    feed (``b`` alone elsewhere), remembering every interleaved list."""
 
     a: Policy
     b: Policy
@@ -68,7 +71,7 @@ class InterleavingPolicy:
     )
 
     def rank(self, request: SlateRequest, rng: np.random.Generator) -> IntArray:
-        if request.entry_point not in FEED_ENTRY_POINTS:
+        if request.entry_point != INTERLEAVED:
             return self.b.rank(request, rng)
         deeper = SlateRequest(
             request.entry_point, request.creators, request.candidates, request.slate_size * DEPTH
@@ -97,15 +100,15 @@ class InterleavingPolicy:
 
 @dataclass
 class FeedPolicy:
-    """``feed`` at the feed's entry points, ``rest`` elsewhere: the A/B arms differ only where
-    the interleaving does."""
+    """``feed`` on the home feed, ``rest`` elsewhere: the A/B arms differ only where the
+    interleaving does."""
 
     feed: Policy
     rest: Policy
     name: str = "feed"
 
     def rank(self, request: SlateRequest, rng: np.random.Generator) -> IntArray:
-        chosen = self.feed if request.entry_point in FEED_ENTRY_POINTS else self.rest
+        chosen = self.feed if request.entry_point == INTERLEAVED else self.rest
         return chosen.rank(request, rng)
 
     def observe(self, feedback: Feedback) -> None:
@@ -128,7 +131,7 @@ class Credited:
 _FEED_SQL = """
 SELECT creator_id, entry_point, request_id, name, position, item_kind || ':' || item_id
 FROM events
-WHERE name IN ('impression', 'click') AND entry_point IN ('for_you_card', 'academy_home')
+WHERE name IN ('impression', 'click') AND entry_point = 'academy_home'
 ORDER BY request_id, name, position
 """
 
@@ -183,13 +186,13 @@ def interleaving_credits(policy: InterleavingPolicy, events_dir: Path) -> Credit
 
 
 def _feed_ratio(events_dir: Path) -> RatioStats:
-    """Per-creator feed clicks over feed impressions (creators shown the feed)."""
+    """Per-creator home-feed clicks over home-feed impressions (creators shown the feed)."""
     with DuckDBEngine() as engine:
         engine.register_lake(events_dir)
         rows = engine.query(
             "SELECT creator_id, COUNT(*) FILTER (WHERE name = 'click'), "
             "COUNT(*) FILTER (WHERE name = 'impression') FROM events "
-            "WHERE entry_point IN ('for_you_card', 'academy_home') GROUP BY 1 "
+            "WHERE entry_point = 'academy_home' GROUP BY 1 "
             "HAVING COUNT(*) FILTER (WHERE name = 'impression') > 0"
         )
     return RatioStats.from_values([r[1] for r in rows], [r[2] for r in rows])

@@ -103,3 +103,14 @@ def test_a_period_that_is_not_offered_is_refused(analyst: Client) -> None:
     response = analyst.get(PAGE, {"days": "5"})
     assert response.status_code == 400
     assert "Choose a period from the list." in visible_text(response.content.decode())
+
+
+def test_a_pair_with_too_few_clicked_pages_says_so(
+    analyst: Client, events_dir: Path, committed: Committed
+) -> None:
+    served(events_dir, committed, [("c-1", "p1", "A"), ("c-2", "p2", "")])
+    text = visible_text(analyst.get(PAGE).content.decode())
+    assert "model (A) against popularity (B)" in text
+    assert "2 pages served" in text
+    assert "Not enough clicked pages to compare yet" in text
+    assert "Creators prefer" not in text

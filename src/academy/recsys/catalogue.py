@@ -105,8 +105,8 @@ LEVELS = {"": 0, "beginner": 1, "intermediate": 2, "advanced": 3}
 def _version() -> tuple[int, str]:
     """Changes when an item is indexed or removed, or popularity is refreshed: search's index
     version, one row read by its key."""
-    number = IndexVersion.objects.filter(pk=1).values_list("number", flat=True).first()
-    return int(number or 0), ""
+    token = IndexVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    return int(token or 0), ""
 
 
 def _build(version: tuple[int, str]) -> Catalogue:

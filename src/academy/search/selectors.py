@@ -7,6 +7,7 @@ never disagree about what a query finds.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from academy.core.errors import NotFound, ValidationFailed
 from academy.core.validation import require_choice, require_language
 from academy.search.backends import Candidate, Filters, Highlight, MatchQuery, backend_for
 from academy.search.evaluation import Evaluation, LabelledQuery, evaluate, load_labels
-from academy.search.models import ItemPopularity, SearchDocument, SearchTerm
+from academy.search.models import IndexVersion, ItemPopularity, SearchDocument, SearchTerm
 from academy.search.ranking import (
     DEFAULT_WEIGHTS,
     Ranked,
@@ -179,20 +180,53 @@ def _topic_name(slug: str, names: dict[str, str] | None, language: str) -> str:
     return str(names.get(language) or names.get("en") or slug)
 
 
+@dataclass(frozen=True)
+class _IndexFacts:
+    """What every search looks up and what changes only with the index: each item's
+    popularity score and the hashtags' names."""
+
+    token: int
+    popularity: dict[str, float]
+    hashtags: frozenset[str]
+
+
+class _IndexFactsCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.facts: _IndexFacts | None = None
+
+
+_facts_cache = _IndexFactsCache()
+
+
+def _index_facts() -> _IndexFacts:
+    """The popularity and hashtag names as of the index's current version token: one lookup
+    by key per search, the tables read again only when the token changed (popularity is
+    refreshed daily, hashtags change with published content). Looking them up per search
+    instead cost 5 to 6 ms on PostgreSQL at 100,000 items (docs/SEARCH.md)."""
+    token = int(IndexVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0)
+    facts = _facts_cache.facts
+    if facts is not None and facts.token == token:
+        return facts
+    with _facts_cache.lock:
+        facts = _facts_cache.facts
+        if facts is None or facts.token != token:
+            facts = _IndexFacts(
+                token=token,
+                popularity={
+                    str(item): float(score)
+                    for item, score in ItemPopularity.objects.values_list("item", "score")
+                },
+                hashtags=frozenset(Hashtag.objects.values_list("name", flat=True)),
+            )
+            _facts_cache.facts = facts
+        return facts
+
+
 def _popularity(items: Iterable[str]) -> dict[str, float]:
     """Each item's popularity score (ItemPopularity); items without one are left out."""
-    wanted = sorted(set(items))
-    if not wanted:
-        return {}
-    placeholders = ", ".join(["%s"] * len(wanted))
-    # Plain SQL: hundreds of candidates are looked up on every search.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT item, score FROM {ItemPopularity._meta.db_table} "  # noqa: S608
-            f"WHERE item IN ({placeholders})",
-            wanted,
-        )
-        return {str(item): float(score) for item, score in cursor.fetchall()}
+    known = _index_facts().popularity
+    return {item: known[item] for item in set(items) if item in known}
 
 
 def _scored(candidates: Sequence[Candidate]) -> list[Scored]:
@@ -308,7 +342,7 @@ def _hashtag_in(query: ParsedQuery) -> str | None:
     if not query.terms:
         return None
     names = [*query.terms, "".join(query.terms)]
-    found = set(Hashtag.objects.filter(name__in=names).values_list("name", flat=True))
+    found = _index_facts().hashtags
     return next((name for name in reversed(names) if name in found), None)
 
 

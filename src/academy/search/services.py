@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -214,9 +215,10 @@ def _vocabulary_apply(delta: Mapping[str, int], shown: Mapping[str, str]) -> Non
 
 
 def _index_changed() -> None:
-    """Move the index version on, inside the caller's transaction."""
-    if not IndexVersion.objects.filter(pk=1).update(number=F("number") + 1):
-        IndexVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+    """Give the index a new version token, inside the caller's transaction."""
+    token = secrets.randbits(62)
+    if not IndexVersion.objects.filter(pk=1).update(token=token):
+        IndexVersion.objects.update_or_create(pk=1, defaults={"token": token})
 
 
 def _replace_documents(keys: set[str], documents: list[SearchDocument]) -> None:

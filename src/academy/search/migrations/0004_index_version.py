@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='IndexVersion',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.BigIntegerField(default=0)),
+                ('token', models.BigIntegerField(default=0)),
             ],
         ),
     ]

@@ -174,3 +174,26 @@ def test_unpublished_course_keeps_its_published_lessons_out(committed: Committed
         content_approve(item=lesson)
     # A lesson of an unpublished course has no page creators can open.
     assert found("backstage") == []
+
+
+def test_cached_popularity_and_hashtags_follow_every_index_change(committed: Committed) -> None:
+    """Search caches the items' popularity and the hashtag names per index version: newly
+    published content (and a popularity refresh, which goes through the same version) is seen
+    by the very next search; a row written behind the services' back is not."""
+    from academy.search import selectors
+    from academy.search.models import ItemPopularity
+
+    before = selectors._index_facts()
+    assert selectors._index_facts() is before  # unchanged index: nothing read again
+    ItemPopularity.objects.create(
+        item="wiki:999", clicks=5, impressions=9, score=0.7, refreshed_at=clock.now()
+    )
+    assert selectors._popularity(["wiki:999"]) == {}
+    with committed():
+        published_wiki(title="Stitch etiquette", body="Credit the original.", hashtags=["stitch"])
+    after = selectors._index_facts()
+    assert after.token != before.token
+    assert selectors._popularity(["wiki:999"]) == {"wiki:999": 0.7}
+    assert "stitch" in after.hashtags
+    page = search_documents(query="stitch", profile=ENGLISH)
+    assert page.hashtag == "stitch"

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from academy.accounts.models import Creator
 from academy.core import clock
@@ -81,27 +82,38 @@ class RankerPair:
         return f"{self.a}~{self.b}"
 
 
-def ranker_problem(name: Any) -> str:
-    """Why ``name`` cannot rank the feed ("" when it can)."""
+def ranker_problem(name: Any, *, translate: bool = False) -> str:
+    """Why ``name`` cannot rank the feed ("" when it can); in English for the log, or in the
+    reader's language with ``translate``."""
+
+    def say(message: str, **values: str) -> str:
+        return (gettext(message) if translate else message) % values
+
     if not isinstance(name, str) or not name:
-        return "a ranker is a non-empty string"
+        return say(gettext_noop("a ranker is a non-empty string"))
     if name in NAMED_RANKERS:
         return ""
     if not VERSION.match(name):
-        return f"“{name}” is neither one of {', '.join(NAMED_RANKERS)} nor a model version id"
+        return say(
+            gettext_noop("“%(name)s” is neither one of %(named)s nor a model version id"),
+            name=name,
+            named=", ".join(NAMED_RANKERS),
+        )
     if not (models_root() / name).is_dir():
-        return f"there is no trained model version “{name}”"
+        return say(gettext_noop("there is no trained model version “%(name)s”"), name=name)
     return ""
 
 
-def pair_problem(value: Any) -> str:
+def pair_problem(value: Any, *, translate: bool = False) -> str:
     """Why a flag value does not name two usable, different rankers ("" when it does)."""
     if not isinstance(value, Mapping):
-        return 'the value is not {"a": ..., "b": ...}'
+        message = gettext_noop('the value is not {"a": …, "b": …}')
+        return gettext(message) if translate else message
     a, b = value.get("a"), value.get("b")
-    problem = ranker_problem(a) or ranker_problem(b)
+    problem = ranker_problem(a, translate=translate) or ranker_problem(b, translate=translate)
     if not problem and a == b:
-        problem = "the two rankers are the same"
+        message = gettext_noop("the two rankers are the same")
+        problem = gettext(message) if translate else message
     return problem
 
 
@@ -142,7 +154,7 @@ def interleaving_flag() -> FlagState:
         enabled=flag.enabled,
         default=None if off else pair_from_value(value),
         rules=len(flag.rules),
-        problem="" if off else pair_problem(value),
+        problem="" if off else pair_problem(value, translate=True),
     )
 
 

@@ -114,3 +114,12 @@ def test_a_pair_with_too_few_clicked_pages_says_so(
     assert "2 pages served" in text
     assert "Not enough clicked pages to compare yet" in text
     assert "Creators prefer" not in text
+
+
+def test_a_flag_value_that_interleaves_nothing_says_why(analyst: Client) -> None:
+    flag_create(key=FLAG, value_type="json", default_value={"a": "model", "b": "recent"})
+    text = visible_text(analyst.get(PAGE).content.decode())
+    assert (
+        "The flag's default value interleaves nothing: “recent” is neither one of model, "
+        "heuristic, popularity nor a model version id."
+    ) in text

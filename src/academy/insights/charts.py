@@ -38,8 +38,12 @@ BACKGROUND = "#ffffff"
 TEXT_COLOUR = "#1f2937"
 # A light-to-dark single-hue scale for the cohort heatmap; cell labels switch to white on dark.
 HEAT_SCHEME = ("#eff6ff", "#1e3a8a")
-DARK_CELL = 0.5
-HEAT_MIN_TOP = 0.05  # cells above this share of the scale's maximum get white labels
+# Cells above this share of the scale's maximum get white labels: past it, white on the cell has
+# more contrast than dark text does.
+DARK_CELL = 0.65
+HEAT_MIN_TOP = 0.05  # the scale's maximum is at least 5%, so a row of zeros stays pale
+# A column wide enough for "Day 28 or later"; on a phone the chart scrolls sideways in its box.
+HEAT_COLUMN = 96
 SOLID: list[int] = [1, 0]
 DASHED: list[int] = [6, 4]
 MEASURE_KINDS = ("ratio", "percent", "count", "number", "seconds")
@@ -462,7 +466,7 @@ def heatmap_chart(result: TileResult) -> alt.TopLevelMixin | None:
             ),
             y=alt.Y("cohort:N", title=cohort_title, sort=cohorts),
         )
-        .properties(width="container", height=alt.Step(28))
+        .properties(width=alt.Step(HEAT_COLUMN), height=alt.Step(28))
     )
     return _configured(chart, result)
 

@@ -162,7 +162,7 @@ def headline_figures(result: TileResult) -> list[Figure]:
             elif value:
                 direction, change = "up", _("new")
             else:
-                direction, change = "flat", "0%"
+                direction, change = "flat", f"{number_format(0.0, 1)}%"
         figures.append(
             Figure(
                 label=label,

@@ -291,3 +291,27 @@ def test_break_down_by_an_experiments_variants(lake: Path, analyst: Client) -> N
     )
     assert unknown.status_code == 400
     assert "Select a valid choice" in page_text(unknown)
+
+
+def test_a_custom_range_without_comparison(lake: Path, analyst: Client) -> None:
+    response = analyst.get(
+        "/console/insights/entry-points/",
+        {
+            "range": "custom",
+            "start": "2026-11-16",
+            "end": "2026-11-22",
+            "compare": "none",
+            "entry_point": "for_you_card",
+        },
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "From Nov. 16, 2026 to Nov. 22, 2026." in text
+    # Last week's card: 2 clicks of 8 impressions, and nothing to compare with.
+    assert "Impressions 8 Clicks 2 CTR 25.0%" in text
+    assert "previous period:" not in text
+    assert "CTR, previous period" not in text
+    html = response.content.decode()
+    assert "start=2026-11-16&amp;end=2026-11-22&amp;compare=false" in html
+    spec = chart_specs(response)["tile-entry-point-ctr-spec"]
+    assert {point["period"] for point in spec["data"]["values"]} == {"This period"}

@@ -95,6 +95,9 @@ COLUMNS = (
     "active_days",
 )
 Capping = Literal["none", "absolute", "percentile"]
+# Days as integers (days since 1970-01-01): the lag of a row behind its creator's exposure is
+# then an integer subtraction in the join, not a date cast per joined row.
+DAY_NUMBER = "CAST(day AS DATE) - DATE '1970-01-01'"
 # Dimension values beyond this many (by creators) are summed into OTHER.
 TOP_VALUES = 8
 # New creators a day are averaged over this many last days for "days remaining".
@@ -258,7 +261,8 @@ def _per_creator_sql(
             f"{_term(c)} AS {names[c]}" if not c.filtered else f"0.0 AS {names[c]}" for c in counts
         )
         sources.append(
-            f"SELECT creator_id, day, {columns} FROM creator_daily WHERE {days}"  # noqa: S608
+            f"SELECT creator_id, {DAY_NUMBER} AS day_number, {columns} "  # noqa: S608
+            f"FROM creator_daily WHERE {days}"
         )
     if filtered:
         columns = ", ".join(
@@ -269,7 +273,7 @@ def _per_creator_sql(
         )
         where = " OR ".join(f"({_item_filter(c)})" for c in filtered)
         sources.append(
-            f"SELECT creator_id, day, {columns} "  # noqa: S608
+            f"SELECT creator_id, {DAY_NUMBER} AS day_number, {columns} "  # noqa: S608
             f"FROM creator_item_daily WHERE {days} AND ({where})"
         )
     rows = " UNION ALL ".join(sources)
@@ -289,8 +293,8 @@ def _per_creator_sql(
     return f"""
         SELECT ANY_VALUE(cell) AS cell, {", ".join(windowed)}
         FROM (
-            SELECT e.unit, e.cell, d.* EXCLUDE (creator_id, day),
-                   CAST(d.day AS DATE) - e.exposure_day AS lag
+            SELECT e.unit, e.cell, d.* EXCLUDE (creator_id, day_number),
+                   d.day_number - e.day_number AS lag
             FROM ({rows}) AS d JOIN exposed AS e ON d.creator_id = e.creator_id
         )
         WHERE lag BETWEEN {-pre_reach} AND {reach - 1}
@@ -390,7 +394,8 @@ def sufficient_statistics(
     # A cell is one combination of variation, exposure day and dimension values.
     engine.query(
         "CREATE OR REPLACE TEMP VIEW exposed AS "  # noqa: S608
-        f"SELECT creator_id, exposure_day, {unit} AS unit, hash({keys}) AS cell FROM exposures "
+        f"SELECT creator_id, exposure_day - DATE '1970-01-01' AS day_number, {unit} AS unit, "
+        f"hash({keys}) AS cell FROM exposures "
         f"WHERE exposure_day <= DATE {_quote(as_of.isoformat())}"
     )
     cells = connection.sql(

@@ -813,11 +813,13 @@ def funnel(
             where_params.append(value)
     seconds = int(window.total_seconds())
     breakdown = slice_.breakdown
-    contexts = ", ".join(f"min_by(e.{key}, e.timestamp) AS {key}" for key in CONTEXT)
+    # The context of the entering event, only for a breakdown by it (min_by costs a scan's worth).
+    kept = [breakdown] if breakdown in CONTEXT else []
+    contexts = "".join(f", min_by(e.{key}, e.timestamp) AS {key}" for key in kept)
     if order == "strict":
         engine.query(
             f"""CREATE OR REPLACE TEMP TABLE funnel_entered AS
-            SELECT e.creator_id AS creator_id, MIN(e.timestamp) AS t0, {contexts}
+            SELECT e.creator_id AS creator_id, MIN(e.timestamp) AS t0{contexts}
             FROM events e WHERE {" AND ".join([*where, matches[0]])}
             GROUP BY e.creator_id""",
             [*where_params, *match_params[: len(match_params) - _tail_params(steps, 1)]],
@@ -850,8 +852,8 @@ def funnel(
         )
         base = (
             f"WITH {', '.join(ctes)}, reached AS (SELECT f.creator_id AS creator_id, "
-            f"f.t0 AS t0, {', '.join(f's{k}.t AS t{k}' for k in range(1, count + 1))}, "
-            f"{', '.join(f'f.{key} AS {key}' for key in CONTEXT)} "
+            f"f.t0 AS t0, {', '.join(f's{k}.t AS t{k}' for k in range(1, count + 1))}"
+            f"{''.join(f', f.{key} AS {key}' for key in kept)} "
             f"FROM funnel_entered f {joins.replace('= s1.creator_id', '= f.creator_id')})"
         )
         done = {k: f"t{k} IS NOT NULL" for k in range(1, count + 1)}
@@ -869,10 +871,11 @@ def funnel(
             for k in range(1, count + 1)
         )
         base = (
-            f"WITH firsts AS (SELECT e.creator_id AS creator_id, {firsts}, {contexts} "
+            f"WITH firsts AS (SELECT e.creator_id AS creator_id, {firsts}{contexts} "
             f"FROM events e WHERE {' AND '.join(where)} AND ({every}) GROUP BY e.creator_id), "
             f"anchored AS (SELECT *, {anchor} AS t0 FROM firsts), "
-            f"reached AS (SELECT creator_id, t0, {inside}, {', '.join(CONTEXT)} FROM anchored)"
+            f"reached AS (SELECT creator_id, t0, {inside}{''.join(f', {key}' for key in kept)} "
+            "FROM anchored)"
         )
         base_params = [*firsts_params, *where_params, *match_params]
         done = {

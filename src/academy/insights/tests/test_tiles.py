@@ -213,6 +213,18 @@ def test_funnel_in_any_order(events_dir: Path) -> None:
         (2, 2 / 4, 1980.0),  # Ana 360, Fay 3600
         (2, 1.0, 3900.0),  # Ana 3600, Fay 4200
     ]
+    by_region_any = tile(
+        "funnel",
+        TileQuery(
+            start=START,
+            end=END,
+            compare=False,
+            breakdown="region",
+            params={"steps": STEPS, "window_hours": 24, "order": "any"},
+        ),
+    )
+    assert [row["creators"] for row in by_region_any.rows if row["region"] == "MX"] == [1, 0, 0, 0]
+    assert [row["creators"] for row in by_region_any.rows if row["region"] == "BR"] == [4, 4, 2, 2]
 
 
 def test_retention_by_weekly_cohort(events_dir: Path) -> None:

@@ -75,7 +75,12 @@ def cumulative_chart(metric: MetricResult) -> dict[str, Any] | None:
         "day:T",
         title=_("Day"),
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %d", labelAngle=0, labelOverlap=True),
+        axis=alt.Axis(
+            format="%b %d",
+            labelAngle=0,
+            labelOverlap=True,
+            tickCount={"interval": "day", "step": 1},
+        ),
     )
     tooltip = [
         alt.Tooltip("date:N", title=_("Day")),

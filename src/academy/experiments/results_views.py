@@ -139,6 +139,14 @@ class Row:
 
 
 @dataclass(frozen=True)
+class CumulativeRow:
+    day: str
+    variation: str  # "" with a single treatment
+    creators: str
+    effect: Cell
+
+
+@dataclass(frozen=True)
 class MetricCard:
     key: str
     name: str
@@ -154,7 +162,7 @@ class MetricCard:
     chart: dict[str, Any] | None
     chart_id: str
     cumulative_headers: list[str]
-    cumulative: list[list[str]]
+    cumulative: list[CumulativeRow]
     dimensions: list[dict[str, Any]]
     power: list[str]
 
@@ -212,14 +220,14 @@ def _reason_text(code: str, metric: str | None, names: dict[str, str]) -> str:
             "The split of creators between the variations does not match the weights (sample "
             "ratio mismatch): find the cause before trusting any number."
         ),
-        "guardrail_harmed": _("Guardrail “%(metric)s” is worse than its margin allows."),
+        "guardrail_harmed": _("Guardrail %(metric)s is worse than its margin allows."),
         "guardrail_inconclusive": _(
-            "Guardrail “%(metric)s” is not yet shown to stay within its margin."
+            "Guardrail %(metric)s is not yet shown to stay within its margin."
         ),
         "guardrails_hold": _("Every guardrail stays within its margin."),
-        "primary_worse": _("“%(metric)s” is significantly worse."),
-        "primary_better": _("“%(metric)s” is significantly better."),
-        "primary_inconclusive": _("“%(metric)s” shows no significant difference yet."),
+        "primary_worse": _("%(metric)s is significantly worse."),
+        "primary_better": _("%(metric)s is significantly better."),
+        "primary_inconclusive": _("%(metric)s shows no significant difference yet."),
     }
     text = texts.get(code, code)
     return text % {"metric": name} if "%(metric)s" in text else text
@@ -369,15 +377,18 @@ def _card(metric: MetricResult, cuped: bool) -> MetricCard:
     chart = cumulative_chart(metric) if metric.cumulative else None
     relative = relative_scale(metric)
     formatter = _relative if relative else scale.absolute
+    several = len(metric.comparisons) > 1
     cumulative = [
-        [
-            date_format(date.fromisoformat(row["day"]), "SHORT_DATE_FORMAT"),
-            row["variation"],
-            _number(row["creators"], 0),
-            formatter(row["effect"]),
-            _("%(low)s to %(high)s")
-            % {"low": formatter(row["low"]), "high": formatter(row["high"])},
-        ]
+        CumulativeRow(
+            day=date_format(date.fromisoformat(row["day"]), "SHORT_DATE_FORMAT"),
+            variation=row["variation"] if several else "",
+            creators=_number(row["creators"], 0),
+            effect=Cell(
+                formatter(row["effect"]),
+                _("%(low)s to %(high)s")
+                % {"low": formatter(row["low"]), "high": formatter(row["high"])},
+            ),
+        )
         for row in cumulative_rows(metric)
     ]
     reductions = [
@@ -415,10 +426,11 @@ def _card(metric: MetricResult, cuped: bool) -> MetricCard:
         chart_id=f"chart-{metric.key}",
         cumulative_headers=[
             _("Day"),
-            _("Variation"),
+            *([_("Variation")] if several else []),
             _("Creators"),
-            _("Relative effect") if relative else _("Absolute effect"),
-            _("Always-valid interval"),
+            _("Relative effect (always-valid interval)")
+            if relative
+            else _("Absolute effect (always-valid interval)"),
         ],
         cumulative=cumulative,
         dimensions=_dimensions(metric, scale),

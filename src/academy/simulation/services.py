@@ -663,9 +663,19 @@ DEMO_PRIMARY_METRICS = ("for_you_ctr", "completed_lesson")
 DEMO_GUARDRAIL_METRICS = ("not_interested_rate",)
 
 
-def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
+def _demo_hypothesis(effect: float) -> str:
+    return (
+        "A thumbnail on the For You card makes creators open it more often (in the simulation "
+        f"its true effect on click-through is {effect * 100:+.0f} %)."
+    )
+
+
+def demo_experiment_ensure(
+    *, started_at: datetime, effect: float = DEMO_CTR_LIFT
+) -> Experiment | None:
     """The demo's flag and experiment on the For You card design (classic or thumbnail, 50/50),
-    running since ``started_at`` (the first simulated day).
+    running since ``started_at`` (the first simulated day); its hypothesis states the true
+    ``effect`` the simulation gives the thumbnail.
 
     Created on the first call; afterwards a draft or stopped experiment is started again and a
     running one gets the new start, and its earlier snapshots go (they describe another
@@ -689,10 +699,7 @@ def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
             flag=flag,
             data=ExperimentInput(
                 name="For You card design",
-                hypothesis=(
-                    "A thumbnail on the For You card makes creators open it more often "
-                    "(the simulation's true effect: +8 % click-through)."
-                ),
+                hypothesis=_demo_hypothesis(effect),
                 variations=[VariationInput(key, name, key) for key, name in DEMO_VARIATIONS],
                 weights=[0.5, 0.5],
                 primary_metrics=DEMO_PRIMARY_METRICS,
@@ -704,7 +711,9 @@ def demo_experiment_ensure(*, started_at: datetime) -> Experiment | None:
     if experiment.status != ExperimentStatus.RUNNING:
         experiment_start(experiment=experiment, at=started_at)
     with transaction.atomic():
-        Experiment.objects.filter(pk=experiment.pk).update(started_at=started_at, stopped_at=None)
+        Experiment.objects.filter(pk=experiment.pk).update(
+            started_at=started_at, stopped_at=None, hypothesis=_demo_hypothesis(effect)
+        )
         ExperimentSnapshot.objects.filter(experiment=experiment).delete()
     experiment.refresh_from_db()
     return experiment

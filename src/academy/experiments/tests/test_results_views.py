@@ -120,7 +120,7 @@ def test_the_demo_experiment_shows_its_effect_chart_breakdowns_and_power(
     assert "Results: For You card design" in text
     decision = results.decisions[0]
     assert {"ship": "Ship: thumbnail", "keep_running": "Keep running"}[decision.action] in text
-    assert "“For You card CTR” is significantly better." in text
+    assert "For You card CTR is significantly better." in text
     # The metric table: values per variation and the effect with its interval, as computed.
     relative = comparison.fixed.relative
     effect = f"+{percent(relative.estimate)} {percent(relative.low, signed=True)} to "
@@ -225,7 +225,7 @@ def test_a_guardrail_made_worse_is_flagged_and_rolled_back(
     assert "A guardrail fails" in text
     assert "For You card CTR (treatment-1)" in text
     assert "Roll back: treatment-1" in text
-    assert "Guardrail “For You card CTR” is worse than its margin allows." in text
+    assert "Guardrail For You card CTR is worse than its margin allows." in text
 
 
 def test_a_failed_analysis_shows_why(analyst: Client, events_dir: Path) -> None:

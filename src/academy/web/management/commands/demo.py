@@ -228,7 +228,7 @@ class Command(BaseCommand):
         try:
             # The demo experiment runs from the first simulated day.
             experiment = demo_experiment_ensure(
-                started_at=clock.now() - timedelta(days=options["days"])
+                started_at=clock.now() - timedelta(days=options["days"]), effect=effect
             )
             result = simulation_run(
                 creators=options["creators"],

@@ -16,7 +16,7 @@ from academy.events.lake import compact
 from academy.events.rollups import lake_days, rollup_days
 from academy.experiments.models import Assignment, Experiment, ExperimentSnapshot
 from academy.experiments.selectors import experiment_results, experiment_snapshots
-from academy.experiments.services import experiment_start
+from academy.experiments.services import experiment_analyze, experiment_start
 from academy.experiments.tasks import refresh_experiment_snapshots
 from academy.experiments.tests.factories import make_creators, make_experiment
 from academy.experiments.tests.test_pipeline import event
@@ -172,3 +172,27 @@ def test_the_daily_refresh_analyses_every_running_experiment_as_of_yesterday(
     assert snapshot.date == date(2026, 11, 17)
     assert snapshot.status == "ok"
     assert snapshot.creators == 80
+
+
+@pytest.mark.parametrize("step", ["query", "statistics", "saving"])
+def test_an_interrupted_analysis_leaves_the_day_as_it_was(
+    experiment: Experiment, frozen_clock: SetTime, step: str
+) -> None:
+    analyze(experiment.key, "--date", "2026-11-16")
+    before = ExperimentSnapshot.objects.get(experiment=experiment)
+    frozen_clock(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+
+    def ctrl_c_at(name: str) -> None:
+        if name == step:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        experiment_analyze(experiment=experiment, as_of=date(2026, 11, 16), progress=ctrl_c_at)
+    with pytest.raises(KeyboardInterrupt):
+        experiment_analyze(experiment=experiment, as_of=date(2026, 11, 17), progress=ctrl_c_at)
+    after = ExperimentSnapshot.objects.get(experiment=experiment)
+    assert (after.date, after.computed_at, after.results) == (
+        before.date,
+        before.computed_at,
+        before.results,
+    )

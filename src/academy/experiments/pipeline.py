@@ -2,14 +2,14 @@
 
 Django-free (the command, the worker and the benchmark all drive it). Two steps:
 
-1. `sufficient_statistics()` — one DuckDB query over the exposures and the rollups computes, per
-   variation and per exposure day, and per variation and dimension value, the number of creators
-   and the sums each metric needs: Σv and Σv² of the per-creator value; for CUPED Σp, Σp² and Σvp
-   with p the same metric over the pre-exposure window; for ratios Σy, Σy², Σx, Σx², Σxy.
-   Percentile caps are computed in the same statement from the per-creator values.
-2. `analyze()` — sums are additive, so totals, "other" dimension slices and the cumulative
-   series (exposure-day cohorts accumulated day by day) are added up in Python and handed to
-   `academy.stats`.
+1. `sufficient_statistics()` — one pass of DuckDB over the rollups: joined with the exposures,
+   each exposed creator's window sums per metric (and over the pre-exposure window, CUPED's
+   covariate); percentile caps from those; then per cell (variation, exposure day and dimension
+   values) the number of creators and the sums each metric needs: Σv and Σv² of the per-creator
+   value; for CUPED Σp, Σp² and Σvp; for ratios Σy, Σy², Σx, Σx², Σxy.
+2. `analyze()` — sums are additive, so totals, days, dimension slices (with "other") and the
+   cumulative series (exposure-day cohorts accumulated day by day) are added up from the cells
+   and handed to `academy.stats`.
 
 Windows (whole UTC days, as the rollups are daily): a creator first exposed on day E counts the
 days E + delay … E + delay + window - 1 (inclusive), cut at the analysis day; the exposure day
@@ -239,10 +239,10 @@ def _per_creator_sql(
     *,
     as_of: date,
     start: date,
-    dimensions: Sequence[Dimension],
 ) -> str:
     """Per exposed creator with any rollup row in a metric's window (pre-exposure included):
-    their variation, exposure day, dimensions and each metric's window sums."""
+    their cell (variation, exposure day and dimension values, hashed) and each metric's window
+    sums."""
     counts = _counts(metrics)
     names = {count: f"t{i}" for i, count in enumerate(counts)}
     # Days after exposure any metric reads, and days before it (CUPED).
@@ -416,7 +416,7 @@ def sufficient_statistics(
         )
     engine.query(
         "CREATE OR REPLACE TEMP TABLE per_creator AS "
-        + _per_creator_sql(metrics, as_of=as_of, start=start, dimensions=dimensions)
+        + _per_creator_sql(metrics, as_of=as_of, start=start)
     )
     try:
         caps = _percentile_caps(engine, metrics, exposed=sum(cells.column("creators").to_pylist()))

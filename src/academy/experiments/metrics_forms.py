@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from academy.accounts.forms import ServiceErrorsMixin
@@ -62,18 +63,24 @@ class MetricForm(ServiceErrorsMixin):
     window_days = forms.IntegerField(
         label=_("Window (days)"),
         initial=7,
-        help_text=_(
-            "Days counted per creator, starting on the day of first exposure (that day "
-            "included), up to %(max)d."
-        )
-        % {"max": MAX_WINDOW_DAYS},
+        help_text=format_lazy(
+            _(
+                "Days counted per creator, starting on the day of first exposure (that day "
+                "included), up to {max}."
+            ),
+            max=MAX_WINDOW_DAYS,
+        ),
     )
     delay_days = forms.IntegerField(
         label=_("Delay (days)"),
         initial=0,
-        help_text=_("Days after exposure before the window starts (7 measures the second week).")
-        + " "
-        + _("Up to %(max)d.") % {"max": MAX_DELAY_DAYS},
+        help_text=format_lazy(
+            _(
+                "Days after exposure before the window starts (7 measures the second week), "
+                "up to {max}."
+            ),
+            max=MAX_DELAY_DAYS,
+        ),
     )
     capping = forms.ChoiceField(
         label=_("Capping"),

@@ -7,6 +7,7 @@ each process rebuilds its cached GrowthBook payload (`selectors.flags_payload`).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -1035,6 +1036,12 @@ def experiment_analyze(
         error = str(problem)
     if results is not None and sum(v.creators for v in results.variations) == 0:
         results, error = None, _("No creator has been exposed to the experiment yet.")
+    data = results.to_json() if results is not None else {}
+    try:
+        json.dumps(data, allow_nan=False)  # PostgreSQL's jsonb has no NaN or infinity
+    except ValueError:
+        results, data = None, {}
+        error = _("The analysis gave a value that is not a finite number, so its results were not stored.")
     if progress:
         progress("saving")
     creators = sum(v.creators for v in results.variations) if results else exposures.num_rows
@@ -1045,7 +1052,7 @@ def experiment_analyze(
             defaults={
                 "computed_at": clock.now(),
                 "status": SnapshotStatus.OK if results else SnapshotStatus.FAILED,
-                "results": results.to_json() if results else {},
+                "results": data,
                 "error": error,
                 "creators": creators,
             },

@@ -1041,7 +1041,9 @@ def experiment_analyze(
         json.dumps(data, allow_nan=False)  # PostgreSQL's jsonb has no NaN or infinity
     except ValueError:
         results, data = None, {}
-        error = _("The analysis gave a value that is not a finite number, so its results were not stored.")
+        error = _(
+            "The analysis gave a value that is not a finite number, so its results were not stored."
+        )
     if progress:
         progress("saving")
     creators = sum(v.creators for v in results.variations) if results else exposures.num_rows

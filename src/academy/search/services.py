@@ -341,6 +341,7 @@ def search_vocabulary_rebuild() -> int:
             [SearchTerm(key=key, word=shown[key], documents=n) for key, n in counts.items()],
             batch_size=2000,
         )
+        _index_changed()  # after a bulk load: what readers cached of the index is stale too
     return len(counts)
 
 

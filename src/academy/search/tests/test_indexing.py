@@ -197,3 +197,26 @@ def test_cached_popularity_and_hashtags_follow_every_index_change(committed: Com
     assert "stitch" in after.hashtags
     page = search_documents(query="stitch", profile=ENGLISH)
     assert page.hashtag == "stitch"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pt-br"])
+def test_result_links_are_the_urls_django_reverses(language: str) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+
+    from academy.search.selectors import document_url
+
+    documents = [
+        SearchDocument(item_kind="course", slug="hooks-101"),
+        SearchDocument(item_kind="lesson", course_slug="hooks-101", slug="first-3-seconds"),
+        SearchDocument(item_kind="wiki", slug="duet"),
+    ]
+    with translation.override(language):
+        assert [document_url(document) for document in documents] == [
+            reverse("catalog:course", kwargs={"course_slug": "hooks-101"}),
+            reverse(
+                "catalog:lesson",
+                kwargs={"course_slug": "hooks-101", "lesson_slug": "first-3-seconds"},
+            ),
+            reverse("catalog:wiki_article", kwargs={"slug": "duet"}),
+        ]

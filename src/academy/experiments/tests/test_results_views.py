@@ -185,6 +185,9 @@ def test_an_older_snapshot_can_be_picked(analyst: Client, events_dir: Path) -> N
     bad = analyst.get(f"{RESULTS}?date=yesterday")
     assert bad.status_code == 400
     assert "Choose a snapshot date from the list." in visible_text(bad.content.decode())
+    odd = analyst.get(f"{RESULTS}?cuped=maybe")
+    assert odd.status_code == 400
+    assert "Choose with or without CUPED." in visible_text(odd.content.decode())
 
 
 def test_a_sample_ratio_mismatch_is_flagged_and_blocks_the_decision(

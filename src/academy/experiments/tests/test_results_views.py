@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from academy.accounts.choices import Role
 from academy.accounts.tests.factories import make_creator_user, make_staff_user
@@ -171,6 +173,13 @@ def test_cuped_can_be_switched_off(analyst: Client, events_dir: Path) -> None:
     assert "Adjusted with CUPED" in adjusted
     assert f"Relative effect (95 % CI) {plain_effect}".replace("\xa0", " ") in plain
     assert "Adjusted with CUPED" not in plain
+    # A Spanish reader gets the same figures with a decimal comma.
+    analyst.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    spanish = visible_text(analyst.get(RESULTS).content.decode()).replace("\xa0", " ")
+    with translation.override("es"):
+        localized = percent(comparison.cuped_fixed.relative.estimate, signed=True)
+    assert "," in localized
+    assert localized.replace("\xa0", " ") in spanish
 
 
 def test_an_older_snapshot_can_be_picked(analyst: Client, events_dir: Path) -> None:

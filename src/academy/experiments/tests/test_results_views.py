@@ -97,8 +97,9 @@ def test_only_console_staff_open_the_results() -> None:
 def test_before_any_analysis_the_page_says_how_to_get_one(analyst: Client) -> None:
     experiment = make_experiment()
     experiment_start(experiment=experiment)
-    detail = analyst.get("/console/experiments/card-2026/").content.decode()
-    assert 'href="/console/experiments/card-2026/results/"' in detail  # linked once started
+    for linking in ("/console/experiments/card-2026/", "/console/flags/"):
+        page = analyst.get(linking).content.decode()
+        assert 'href="/console/experiments/card-2026/results/"' in page  # linked once started
     text = visible_text(analyst.get("/console/experiments/card-2026/results/").content.decode())
     assert "No results yet" in text
     assert "academy experiments analyze card-2026" in text

@@ -104,7 +104,9 @@ class MetricForm(ServiceErrorsMixin):
     target_effect = forms.FloatField(
         label=_("Effect to detect"),
         initial=0.05,
-        help_text=_("Relative: 0.05 plans for a 5 % change (sample size and days remaining)."),
+        help_text=_(
+            "Relative: plans the sample size and days remaining for this change (0.05 = 5 %)."
+        ),
     )
 
     def __init__(self, *args: Any, metric: Metric | None = None, **kwargs: Any) -> None:

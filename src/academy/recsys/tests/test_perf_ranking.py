@@ -321,3 +321,22 @@ def test_neighbour_scores_are_summed_per_item_on_either_path(
     found, sums = model_store._sum_by_item(items, values, n_items)
     assert found.tolist() == sorted(expected)
     assert np.allclose(sums, [expected[item] for item in sorted(expected)])
+
+
+def test_a_long_trained_history_is_read_as_its_strongest_interactions(
+    small_model: ForYouModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = max(
+        small_model.user_index, key=lambda u: small_model.knn.seen[small_model.user_index[u]].nnz
+    )
+    row = small_model.knn.seen[small_model.user_index[user]]
+    assert row.nnz > 3
+    monkeypatch.setattr(model_store, "HISTORY_LIMIT", 3)
+    recent_item = str(small_model.item_ids[-1])
+    columns, weights = small_model.history(user, {recent_item: 5.0})
+    strongest = sorted(zip(row.indices.tolist(), row.data.tolist(), strict=True),
+                       key=lambda pair: (-pair[1], pair[0]))[:3]  # fmt: skip
+    expected = dict(strongest)
+    last = small_model.item_index[recent_item]
+    expected[last] = expected.get(last, 0.0) + 5.0
+    assert dict(zip(columns.tolist(), weights.tolist(), strict=True)) == expected

@@ -6,6 +6,7 @@ The console pages and the JSON API both call ``tile``, so they show the same num
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -41,6 +42,7 @@ from academy.insights.tiles import (
     TileSpec,
 )
 from academy.search.analytics import content_gaps
+from academy.search.models import SearchDocument
 
 CACHE_SECONDS = 24 * 3600
 CACHE_PREFIX = "insights:tile:"
@@ -339,9 +341,25 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
         if key == "retention":
             return compute.retention(engine, period, slice_, params["days"])
         if key == "content_performance":
-            return compute.content_performance(engine, period, slice_, params["limit"])
+            answer = compute.content_performance(engine, period, slice_, params["limit"])
+            return _with_titles(answer)
         function: Callable[..., Answer] = getattr(compute, key)
         return function(engine, period, slice_)
+
+
+def _with_titles(answer: Answer) -> Answer:
+    """Each item's title (in its original language, from search's index) beside its id, so the
+    table and the chart name what creators watched; an item no longer published is named by its
+    key (``lesson:42``)."""
+    keys = {f"{row['item_kind']}:{row['item_id']}" for row in answer.rows}
+    titles = dict(
+        SearchDocument.objects.filter(item__in=keys, is_original=True).values_list("item", "title")
+    )
+    rows = []
+    for row in answer.rows:
+        item = f"{row['item_kind']}:{row['item_id']}"
+        rows.append({"title": titles.get(item) or item, **row})
+    return dataclasses.replace(answer, rows=rows)
 
 
 def _search_gaps(directory: Path, period: Period, limit: int) -> Answer:
@@ -493,6 +511,7 @@ def columns(spec: TileSpec, query: TileQuery, params: dict[str, Any]) -> tuple[C
         )
     if spec.key == "content_performance":
         return (
+            Column("title", label("Title"), "dimension"),
             Column("item_kind", label("Kind"), "dimension"),
             Column("item_id", label("Item"), "dimension"),
             Column("viewers", label("Viewers"), "count"),

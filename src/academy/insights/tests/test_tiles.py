@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from academy.accounts.services import creator_upsert
+from academy.core import clock
 from academy.core.errors import NotFound, ValidationFailed
 from academy.experiments.models import Assignment
 from academy.experiments.tests.factories import make_experiment
@@ -16,6 +17,7 @@ from academy.insights.dimensions import write_dimensions
 from academy.insights.selectors import tile, tiles_for
 from academy.insights.tests.helpers import ev, write_lake
 from academy.insights.tiles import DASHBOARDS, TILES, TileQuery
+from academy.search.models import SearchDocument
 
 CLOCK_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 START, END = date(2026, 11, 16), date(2026, 11, 22)
@@ -266,6 +268,7 @@ def test_retention_by_weekly_cohort(events_dir: Path) -> None:
     ]
 
 
+@pytest.mark.django_db
 def test_watch_percentage_content_and_course_completion(events_dir: Path) -> None:
     progress = "lesson_progress"
     write_lake(
@@ -292,8 +295,15 @@ def test_watch_percentage_content_and_course_completion(events_dir: Path) -> Non
     watch = tile("watch_percentage", TileQuery(start=START, end=END, compare=False))
     assert watch.headline["pairs"] == 4
     assert watch.headline["average_watch_percentage"] == pytest.approx((80 + 40 + 20 + 100) / 4)
+    SearchDocument.objects.create(
+        item="lesson:1", item_kind="lesson", item_id="1", language="en", kind="video",
+        topic="hooks", title="Hooks that hold", slug="hooks", indexed_at=clock.now(),
+    )  # fmt: skip
     content = tile("content_performance", TileQuery(start=START, end=END, compare=False))
     first = content.rows[0]
+    # Items are named by their title; one no longer published by its key.
+    assert [row["title"] for row in content.rows] == ["Hooks that hold", "lesson:2"]
+    assert content.columns[0].key == "title"
     assert (first["item_id"], first["viewers"], first["completed_viewers"]) == ("1", 3, 1)
     assert first["average_watch_percentage"] == pytest.approx((80 + 40 + 20) / 3)
     assert first["drop_off_point"] == pytest.approx(30.0)  # median of Bo's 40 and Cy's 20

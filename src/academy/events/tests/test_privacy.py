@@ -18,7 +18,7 @@ from academy.core.tests.helpers import SetTime
 from academy.events.capture import SEGMENT_MAX_SECONDS, CaptureLog, capture_log, read_segment
 from academy.events.lake import compact, lake_stats
 from academy.events.privacy import ERASURE_RERUN_DELAY, erase_creator, export_creator
-from academy.events.rollups import lake_days, rollup_days
+from academy.events.rollups import KEYS, lake_days, rollup_days
 from academy.events.services import events_ingest
 from academy.events.tasks import compact_events, erase_events_again, expire_raw_events
 from academy.events.tests.helpers import rollup_rows
@@ -60,6 +60,12 @@ def creator() -> Creator:
     return creator
 
 
+# Every rollup with a row per creator (the insights ones too) is exported and erased.
+NONE_IN_ANY_CREATOR_ROLLUP: dict[str, list[Any]] = {
+    name: [] for name, keys in KEYS.items() if "creator_id" in keys
+}
+
+
 def test_export_and_erase_cover_the_lake_and_the_capture_log(
     creator: Creator, events_dir: Path
 ) -> None:
@@ -80,10 +86,7 @@ def test_export_and_erase_cover_the_lake_and_the_capture_log(
     remaining = everything_on_disk(events_dir)
     assert creator.external_id not in remaining
     assert remaining.count("someone-else") == 4
-    assert export_creator(creator) == {
-        "events": [],
-        "rollups": {"creator_daily": [], "creator_item_daily": []},
-    }
+    assert export_creator(creator) == {"events": [], "rollups": NONE_IN_ANY_CREATOR_ROLLUP}
     rollup_files = sorted((events_dir / "rollups" / "creator_daily").glob("*/*.parquet"))
     listing = "[" + ", ".join(f"'{path.as_posix()}'" for path in rollup_files) + "]"
     query = f"SELECT DISTINCT creator_id FROM read_parquet({listing})"  # noqa: S608
@@ -125,7 +128,7 @@ def test_erasure_reaches_the_rollups_of_days_whose_raw_events_are_gone(
     assert lake_days(events_dir) == ["2026-11-20"]
     assert len(export_creator(creator)["rollups"]["creator_daily"]) == 2
     assert erase_creator(creator) == 1  # the one raw event still kept
-    for rollup in ("creator_daily", "creator_item_daily"):
+    for rollup in ("creator_daily", "creator_item_daily", "creator_segment_daily"):
         for day in ("2026-10-01", "2026-11-20"):
             assert rollup_rows(events_dir, rollup, "creator_id", day=day) == [(other,)]
     # entry_point_daily names no creator. A day with raw events is recomputed without them;
@@ -136,7 +139,7 @@ def test_erasure_reaches_the_rollups_of_days_whose_raw_events_are_gone(
     assert rollup_rows(events_dir, "entry_point_daily", "events, creators", day="2026-10-01") == [
         (3, 2)
     ]
-    assert export_creator(creator)["rollups"] == {"creator_daily": [], "creator_item_daily": []}
+    assert export_creator(creator)["rollups"] == NONE_IN_ANY_CREATOR_ROLLUP
 
 
 def test_the_erasure_rerun_covers_a_segment_another_process_had_open(

@@ -322,7 +322,7 @@ def _vocabulary(keys: Iterable[str]) -> list[tuple[str, str, int]]:
     if not wanted:
         return []
     placeholders = ", ".join(["%s"] * len(wanted))
-    # Plain SQL: a spelling check looks up hundreds of candidate keys at once.
+    # Plain SQL: every search checks its words.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT key, word, documents FROM search_searchterm "  # noqa: S608
@@ -332,24 +332,68 @@ def _vocabulary(keys: Iterable[str]) -> list[tuple[str, str, int]]:
         return [(str(key), str(word), int(n)) for key, word, n in cursor.fetchall()]
 
 
-def spelling_fixes(terms: Sequence[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Vocabulary:
+    token: int
+    entries: dict[str, tuple[str, int]]
+
+
+class _VocabularyCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.vocabulary: _Vocabulary | None = None
+
+
+_vocabulary_cache = _VocabularyCache()
+
+
+def _whole_vocabulary(token: int) -> dict[str, tuple[str, int]]:
+    """Every vocabulary entry, key -> (word, documents), as of the index version ``token``:
+    read when a search first has a word the index has never seen, then kept until the index
+    changes. Looking up the few hundred words one edit away from a typo instead cost 3 to 10 ms
+    per misspelled word on PostgreSQL (docs/SEARCH.md)."""
+    vocabulary = _vocabulary_cache.vocabulary
+    if vocabulary is not None and vocabulary.token == token:
+        return vocabulary.entries
+    with _vocabulary_cache.lock:
+        vocabulary = _vocabulary_cache.vocabulary
+        if vocabulary is None or vocabulary.token != token:
+            entries = {
+                str(key): (str(word), int(n))
+                for key, word, n in SearchTerm.objects.values_list("key", "word", "documents")
+            }
+            vocabulary = _Vocabulary(token=token, entries=entries)
+            _vocabulary_cache.vocabulary = vocabulary
+        return vocabulary.entries
+
+
+def spelling_fixes(terms: Sequence[str], facts: _IndexFacts | None = None) -> dict[str, str]:
     """Query words the index has never seen, each with the closest word it has.
 
     Candidates: every vocabulary word one edit away, and the words sharing most trigrams
     (backend.similar_terms); text.closest_word picks the fewest edits, then the commonest.
     """
     checkable = {fold(term): term for term in terms if term.isalpha() and len(term) >= 3}
-    known = {key for key, _word, _n in _vocabulary(checkable)}
+    token = (facts or _index_facts()).token
+    cached = _vocabulary_cache.vocabulary
+    if cached is not None and cached.token == token:
+        known = {key for key in checkable if key in cached.entries}
+    else:
+        known = {key for key, _word, _n in _vocabulary(checkable)}
     unknown = [key for key in checkable if key not in known]
     if not unknown:
         return {}
-    edits = {key: one_edit_away(key) for key in unknown}
-    near = _vocabulary(variant for variants in edits.values() for variant in variants)
+    vocabulary = _whole_vocabulary(token)
     backend = backend_for()
     fixes = {}
     for key in unknown:
         # One edit away covers most typos; only then look further, by shared trigrams.
-        fixed = closest_word(key, [entry for entry in near if entry[0] in edits[key]])
+        near = [
+            (variant, *vocabulary[variant])
+            for variant in one_edit_away(key)
+            if variant in vocabulary
+        ]
+        fixed = closest_word(key, near)
         if fixed is None:
             fixed = closest_word(key, backend.similar_terms(key, limit=SIMILAR_TERMS))
         if fixed is not None and fold(fixed) != key:
@@ -400,7 +444,8 @@ def search_documents(
         return empty
     backend = backend_for()
     terms = parsed.terms
-    fixes = spelling_fixes(terms)
+    facts = _index_facts()
+    fixes = spelling_fixes(terms, facts)
     window = max(RERANK_WINDOW, page * page_size)
     # An item may match in several languages: fetch more documents than `window` items.
     limit = window * (1 if filters.language else 2)
@@ -434,7 +479,6 @@ def search_documents(
         candidates += [replace(c, text_score=c.text_score * scale) for c in partial]
         match = broader
     suggestion = _fixed_text(parsed.text, fixes) if fixes and not corrected else None
-    facts = _index_facts()
     hashtag = _hashtag_in(parsed, facts)
     if total == 0:
         return SearchPage(

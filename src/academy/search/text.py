@@ -12,6 +12,7 @@ import difflib
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -221,3 +222,89 @@ def marked_html(text: str) -> str:
 
 def strip_marks(text: str) -> str:
     return text.replace(MARK_START, "").replace(MARK_END, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Excerpts to highlight
+
+# Letters a folded query word may stand for in indexed text (accents are ignored in matching).
+_ACCENTED = {
+    "a": "aàáâãäå",
+    "c": "cç",
+    "e": "eèéêë",
+    "i": "iìíîï",
+    "n": "nñ",
+    "o": "oòóôõö",
+    "u": "uùúûü",
+    "y": "yýÿ",
+}
+EXCERPT_LENGTH = 200
+_EXCERPT_LEAD = 40
+
+
+def _likely_forms(stem: str) -> re.Pattern[str]:
+    """Words that may have ``stem`` (an engine's lexeme, lower case and without accents):
+    those starting with it, or with all but its last letter when it is longer than four
+    ("studi" is the stem of "study"), accents and case ignored. Generous on purpose: the
+    engine decides what matches, this only says where to look."""
+    key = fold(stem)
+    start = key if len(key) <= 4 else key[:-1]
+    letters = "".join(
+        f"[{_ACCENTED[char]}]" if char in _ACCENTED else re.escape(char) for char in start
+    )
+    return re.compile(rf"(?<![^\W_]){letters}", re.IGNORECASE)
+
+
+_WORD_REST = re.compile(r"[^\W_]*")
+
+
+def _word_rest(text: str, offset: int) -> str:
+    """The letters and digits of ``text`` from ``offset`` to the end of their word."""
+    found = _WORD_REST.match(text, offset)
+    return found.group() if found else ""
+
+
+def excerpt(
+    text: str, stems: Iterable[str], typed: Iterable[str] = (), *, length: int = EXCERPT_LENGTH
+) -> str | None:
+    """A passage of ``text`` of about ``length`` characters (whole words) holding words of the
+    most distinct ``stems`` (then the most words as ``typed``), or None when no word of
+    ``text`` looks like any of them.
+
+    Highlighting a bounded passage instead of a whole body keeps the engine's cost per result
+    constant; a text of at most ``length`` characters is returned whole.
+    """
+    keys = {fold(word) for word in typed}
+    hits: list[tuple[int, int, bool]] = []  # (offset, stem number, the word as typed)
+    for number, stem in enumerate(dict.fromkeys(stem for stem in stems if stem)):
+        for match in _likely_forms(stem).finditer(text):
+            word = _word_rest(text, match.start())
+            hits.append((match.start(), number, fold(word) in keys))
+    if not hits:
+        return None
+    if len(text) <= length:
+        return text
+    # A window starting a little before each hit, slid along the hits in order: the most
+    # distinct stems, then the most words as typed.
+    hits.sort()
+    inside: Counter[int] = Counter()
+    best_first, best_score, right, as_typed = 0, (0, 0), 0, 0
+    for offset, number, exact in hits:
+        first = max(0, min(offset - _EXCERPT_LEAD, len(text) - length))
+        while right < len(hits) and hits[right][0] < first + length:
+            inside[hits[right][1]] += 1
+            as_typed += hits[right][2]
+            right += 1
+        if (len(inside), as_typed) > best_score:
+            best_first, best_score = first, (len(inside), as_typed)
+        inside[number] -= 1
+        as_typed -= exact
+        if not inside[number]:
+            del inside[number]
+    # Whole words only: start after a cut word, end at the end of one.
+    start = best_first
+    if start and WORD.match(text, start - 1):
+        start += len(_word_rest(text, start))
+    end = best_first + length
+    end += len(_word_rest(text, end))
+    return text[start:end].strip()

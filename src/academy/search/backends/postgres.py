@@ -21,7 +21,9 @@ in them is the `or` this module puts between words.
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,7 +40,7 @@ from academy.search.backends import (
     MatchQuery,
     tiered,
 )
-from academy.search.text import MARK_END, MARK_START
+from academy.search.text import MARK_END, MARK_START, excerpt
 
 DOCUMENTS = "search_searchdocument"
 TERMS = "search_searchterm"
@@ -56,11 +58,14 @@ RANK_WEIGHTS = "{{{}}}".format(
     )
 )
 TRIGRAM_THRESHOLD = "0.2"
-# Below this many expected matches a tier collects every match through the GIN index, then takes
-# the newest; above it, it walks the documents newest first until it has MATCH_CAP of them
-# (each step tests a whole tsvector, cheap only when matches are dense). The planner estimates
-# the matches well but not the cost of testing a tsvector, so the choice is made here.
-SELECTIVE_MATCHES = 2000
+# With few expected matches a tier collects every match through the GIN index (each one costs a
+# heap visit and a recheck), then takes the newest; with many, it walks the documents newest
+# first until it has `cap` of them (each step tests a row, and it takes about cap x rows /
+# matches steps). The two costs cross near sqrt(cap x rows) scaled by what a step costs against
+# a match: 0.25, measured at 100,000 documents (docs/SEARCH.md). The planner estimates the
+# matches well but not the cost of testing a tsvector, so the choice is made here.
+WALK_FACTOR = 0.25
+TABLE_ROWS_TTL = 300.0  # seconds a process trusts its count of the documents
 PREFIX_CONFIG = "academy_prefix"
 
 
@@ -92,10 +97,24 @@ def generated_columns() -> list[str]:
             name = f"{column}_{SUFFIXES[language]}"
             statements += [
                 f"ALTER TABLE {DOCUMENTS} ADD COLUMN {name} tsvector GENERATED ALWAYS AS "
-                f"(CASE WHEN {CONDITIONS[language]} THEN {_weighted(config, fields)} END) STORED",
+                f"(CASE WHEN {CONDITIONS[language]} THEN {_weighted(config, fields)} END) STORED, "
+                f"ALTER COLUMN {name} SET STORAGE MAIN",
                 f"CREATE INDEX search_{name} ON {DOCUMENTS} USING GIN ({name})",
             ]
     return statements
+
+
+TSVECTOR_COLUMNS = tuple(f"{column}_{suffix}" for column in COLUMNS for suffix in SUFFIXES.values())
+# The tsvectors are kept in the table's rows (STORAGE MAIN: compressed if that helps, moved out
+# only when a row would not fit in a page) rather than in the TOAST table, where PostgreSQL puts
+# values of over 2 kB by default: testing a match reads the tsvector of every candidate row, and
+# a TOAST fetch per row made that 2 to 3 times slower at 100,000 items (docs/SEARCH.md).
+INLINE_SQL = (
+    f"ALTER TABLE {DOCUMENTS} "
+    + ", ".join(f"ALTER COLUMN {column} SET STORAGE MAIN" for column in TSVECTOR_COLUMNS),
+    # Stored values move only when their rows are written again.
+    f"VACUUM (FULL, ANALYZE) {DOCUMENTS}",
+)
 
 
 # Created by migration 0002 and again by `academy search reindex --rebuild` (DROP_SQL first).
@@ -119,11 +138,7 @@ CREATE_SQL = (
 )
 DROP_SQL = (
     "DROP INDEX IF EXISTS search_term_key_trgm",
-    *(
-        f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS {column}_{suffix}"
-        for column in COLUMNS
-        for suffix in SUFFIXES.values()
-    ),
+    *(f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS {column}" for column in TSVECTOR_COLUMNS),
     *(
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {config}"
         for config in (*BASE_CONFIGS, PREFIX_CONFIG)
@@ -231,11 +246,16 @@ def _filter_sql(filters: Filters) -> tuple[str, list[str]]:
     return "".join(clauses), params
 
 
-def _headline_options(fragment: bool) -> str:
-    marks = f'StartSel="{MARK_START}", StopSel="{MARK_END}"'
-    if fragment:
-        return f"{marks}, MaxFragments=1, MaxWords=30, MinWords=12"
-    return f"{marks}, HighlightAll=true"
+# Whole texts (a title, a summary, a passage of the body) with their matches marked.
+HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", HighlightAll=true'
+
+
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _lexemes(tsquery: str) -> list[str]:
+    """The lexemes of a tsquery's text form ("'shot' & ( 'list' | 'list':* )")."""
+    return [lexeme.replace("''", "'") for lexeme in _LEXEME.findall(tsquery)]
 
 
 _SCANNED_COLUMN = re.compile(r"\b((?:document|head)_(?:en|es|pt))\b")
@@ -261,11 +281,33 @@ def _rows_by_column(node: dict[str, Any], divisor: float = 1.0) -> dict[str, flo
     return found
 
 
+class _TableRows:
+    rows: float = 0.0
+    at: float | None = None
+
+
+_table_rows = _TableRows()
+
+
 class PostgresBackend:
     vendor = "postgresql"
 
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
+
+    def _table_rows(self) -> float:
+        """About how many documents there are (the planner's count, refreshed by ANALYZE and
+        autovacuum), read at most every TABLE_ROWS_TTL seconds per process."""
+        now = time.monotonic()
+        if _table_rows.at is None or now - _table_rows.at > TABLE_ROWS_TTL:
+            with self.db.cursor() as cursor:
+                cursor.execute(
+                    "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+                    [DOCUMENTS],
+                )
+                row = cursor.fetchone()
+            _table_rows.rows, _table_rows.at = float(row[0]) if row else 0.0, now
+        return _table_rows.rows
 
     def _plan(self, sql: str, params: Sequence[str]) -> dict[str, Any]:
         with self.db.cursor() as cursor:
@@ -311,10 +353,10 @@ class PostgresBackend:
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
+        walk_from = WALK_FACTOR * math.sqrt(cap * self._table_rows())
         # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
         tails = {
-            language: f"ORDER BY {'d.id' if rows >= SELECTIVE_MATCHES else 'd.id + 0'} DESC "
-            f"LIMIT {cap:d}"
+            language: f"ORDER BY {'d.id' if rows >= walk_from else 'd.id + 0'} DESC LIMIT {cap:d}"
             for (tier, language), rows in expected.items()
             if tier == column
         }
@@ -347,19 +389,39 @@ class PostgresBackend:
         return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
+        """ts_headline over the title, the summary and a passage of the body: text.excerpt
+        finds it from the query's lexemes in the document's language, and ts_headline marks
+        what matches in it, so a result's cost does not grow with its body."""
         if not document_ids or not query.groups:
             return {}
         tsquery, params = _query_case(query)
-        whole, fragment = _headline_options(False), _headline_options(True)
-        placeholders = ", ".join(["%s"] * len(document_ids))
+        with self.db.cursor() as cursor:
+            # Each body with its language's lexemes of the query (the tsquery as text).
+            cursor.execute(
+                f"SELECT d.id, d.body, ({tsquery})::text FROM {DOCUMENTS} d "  # noqa: S608
+                "WHERE d.id = ANY(%s)",
+                [*params, document_ids],
+            )
+            typed = [word for group in query.groups for word in group]
+            passages = {
+                int(pk): excerpt(body or "", _lexemes(str(lexemes)), typed) or ""
+                for pk, body, lexemes in cursor.fetchall()
+            }
+        marks = HEADLINE_OPTIONS
+        ids = list(passages)
         sql = (
             f"SELECT d.id, ts_headline({CONFIG_CASE}, d.title, {tsquery}, %s), "  # noqa: S608
-            f"ts_headline({CONFIG_CASE}, d.body, {tsquery}, %s), "
+            f"ts_headline({CONFIG_CASE}, e.passage, {tsquery}, %s), "
             f"ts_headline({CONFIG_CASE}, d.summary, {tsquery}, %s) "
-            f"FROM {DOCUMENTS} d WHERE d.id IN ({placeholders})"
+            f"FROM unnest(%s::bigint[], %s::text[]) AS e(id, passage) "
+            f"JOIN {DOCUMENTS} d ON d.id = e.id"
         )
         with self.db.cursor() as cursor:
-            cursor.execute(sql, [*params, whole, *params, fragment, *params, whole, *document_ids])
+            cursor.execute(
+                sql,
+                [*params, marks, *params, marks, *params, marks, ids,
+                 [passages[pk] for pk in ids]],
+            )  # fmt: skip
             rows = cursor.fetchall()
         found = {}
         for document_id, title, body, summary in rows:

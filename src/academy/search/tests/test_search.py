@@ -75,6 +75,16 @@ class TestTypos:
         results = search_documents(query="zxqvbn", profile=ENGLISH)
         assert (results.total, results.suggestion, results.corrected) == (0, None, False)
 
+    def test_words_published_after_a_fix_are_fixes_too(self, committed: Committed) -> None:
+        # The first misspelling reads the vocabulary; new content must not wait for a restart.
+        assert search_documents(query="hokk", profile=ENGLISH).searched == "hook"
+        with committed():
+            published_wiki(title="Thumbnail contrast", body="Thumbnails with strong contrast.")
+        results = search_documents(query="thumbnial", profile=ENGLISH)
+        assert results.corrected
+        assert results.searched == "thumbnail"
+        assert [hit.title for hit in results.hits] == ["Thumbnail contrast"]
+
 
 @pytest.mark.usefixtures("library")
 class TestAutocomplete:
@@ -150,6 +160,31 @@ def test_highlights_escape_the_content(committed: Committed) -> None:
     assert "<script" not in hit.snippet_html
     assert "alert(" in hit.snippet_html
     assert "<mark>overlay</mark>" in hit.snippet_html
+
+
+FILLER = " ".join(["Plan each scene before filming it, then trim the pauses."] * 20)
+
+
+def test_the_snippet_is_the_passage_where_a_long_body_matches(committed: Committed) -> None:
+    with committed():
+        published_wiki(
+            title="Working with other creators",
+            summary="Plan, film, trim.",
+            body=f"{FILLER} Duets and colaboración posts reach both audiences. {FILLER}",
+        )
+        published_wiki(
+            title="Openers",
+            summary="Plan, film, trim.",
+            body=f"{FILLER} Viewers decide fast, so hooking them early matters. {FILLER}",
+        )
+    # Accents are ignored: the passage far into the body is shown, its word marked.
+    accented = search_documents(query="colaboracion", profile=ENGLISH).hits[0]
+    assert "<mark>colaboración</mark> posts" in accented.snippet_html
+    assert len(accented.snippet_html) < 400
+    # Another form of the word (the stem matches) is marked too.
+    stemmed = search_documents(query="hooks", profile=ENGLISH).hits[0]
+    assert stemmed.title == "Openers"
+    assert "<mark>hooking</mark> them" in stemmed.snippet_html
 
 
 BAD_QUERIES = [

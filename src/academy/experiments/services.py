@@ -929,7 +929,9 @@ def _exposures(
             bucket_version=experiment.bucket_version,
             assigned_at__lt=end,
         )
-        .order_by()
+        # In the order creators were exposed: the next day's exposures are these and more
+        # after them, which lets the analysis state (window_state) be reused.
+        .order_by("assigned_at", "pk")
         .values_list(
             "creator__external_id",
             "variation",
@@ -982,6 +984,13 @@ def _exposures(
     )
 
 
+def analysis_state_dir(key: str, *, events_dir: Path | None = None) -> Path:
+    """Where an experiment's analysis keeps its state (see `window_state`): beside the rollups
+    it is computed from."""
+    events_dir = events_dir or Path(settings.ACADEMY_EVENTS_DIR)
+    return events_dir / "experiments" / key / "window-state"
+
+
 def experiment_analyze(
     *,
     experiment: Experiment,
@@ -1026,7 +1035,12 @@ def experiment_analyze(
         if progress:
             progress("query")
         aggregates = sufficient_statistics(
-            engine, spec.metrics, exposures=exposures, events_dir=events_dir, as_of=as_of
+            engine,
+            spec.metrics,
+            exposures=exposures,
+            events_dir=events_dir,
+            as_of=as_of,
+            state_dir=analysis_state_dir(experiment.key, events_dir=events_dir),
         )
     if progress:
         progress("statistics")

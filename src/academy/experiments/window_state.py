@@ -1,0 +1,128 @@
+"""What an experiment's last analysis read, kept so the next one reads only what is new.
+
+The analysis pipeline's costly step is the join of every rollup row in the experiments' windows
+with the exposures, grouped by creator: tens of millions of rows at 10M creators, read again
+every day although only the newest day changed. A `WindowState` keeps each exposed creator's
+window sums (one float32 array per sum, indexed by the creator's *unit* — their row number in
+the exposures) with what they were computed from:
+
+- the metric definitions (a fingerprint of the counts, windows and delays);
+- the last rollup day added (`as_of`) and the first day read;
+- the exposures they cover (the first `units` rows) and a fingerprint of those rows (unit,
+  creator, exposure day), since new exposures are only ever appended;
+- the size and modification time of every rollup file read, since a day rolled up again (late
+  events) changes sums already added.
+
+The pipeline (`pipeline.window_sums`) adds to a state only when all of that still holds, and
+otherwise starts again from nothing; the sums are the same either way (a test checks it). The
+state holds no creator id, only numbers by row position; an erased creator changes the
+exposures, so the next analysis starts again, and erasure deletes the states all the same.
+
+Django-free: the service decides where states live (under the data directory, one per
+experiment).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+
+FileStamps = dict[str, list[int]]
+
+
+@dataclass(frozen=True)
+class WindowState:
+    metrics: str
+    engine: str
+    first: date
+    as_of: date
+    units: int
+    exposures: int
+    files: FileStamps
+    sums: dict[str, np.ndarray]
+
+    def save(self, directory: Path) -> None:
+        """Write the state in place of the one there: the arrays under new names, then the
+        manifest naming them (atomically), then the old arrays go."""
+        directory.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(8)
+        for name, values in self.sums.items():
+            # Plain .npy files: no archive to checksum, and a later run maps them lazily.
+            np.save(directory / f"{name}.{token}.npy", values, allow_pickle=False)
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "token": token,
+            "columns": sorted(self.sums),
+            "metrics": self.metrics,
+            "engine": self.engine,
+            "first": self.first.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "units": self.units,
+            "exposures": self.exposures,
+            "files": self.files,
+        }
+        written = directory / f".{MANIFEST}.{token}.tmp"
+        written.write_text(json.dumps(manifest, sort_keys=True))
+        os.replace(written, directory / MANIFEST)
+        for path in directory.glob("*.npy"):
+            if not path.name.endswith(f".{token}.npy"):
+                path.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> WindowState | None:
+        """The state in `directory`, or None when there is none or it cannot be trusted.
+
+        The arrays are mapped copy-on-write: pages are read when used, and changing them
+        changes this copy only."""
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text())
+            if manifest.get("format") != FORMAT:
+                return None
+            units = int(manifest["units"])
+            sums = {
+                str(name): np.load(
+                    directory / f"{name}.{manifest['token']}.npy",
+                    mmap_mode="c",
+                    allow_pickle=False,
+                )
+                for name in manifest["columns"]
+            }
+            if any(values.shape != (units,) for values in sums.values()):
+                return None
+            return cls(
+                metrics=str(manifest["metrics"]),
+                engine=str(manifest["engine"]),
+                first=date.fromisoformat(manifest["first"]),
+                as_of=date.fromisoformat(manifest["as_of"]),
+                units=units,
+                exposures=int(manifest["exposures"]),
+                files={str(k): [int(x) for x in v] for k, v in manifest["files"].items()},
+                sums=sums,
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def file_stamps(root: Path, paths: list[Path]) -> FileStamps:
+    """Size and modification time (ns) of each file, by its path under `root`."""
+    stamps: FileStamps = {}
+    for path in paths:
+        status = path.stat()
+        stamps[path.relative_to(root).as_posix()] = [status.st_size, status.st_mtime_ns]
+    return stamps
+
+
+def erase(directory: Path) -> None:
+    """Remove a state (and its directory); nothing there is fine."""
+    shutil.rmtree(directory, ignore_errors=True)

@@ -62,9 +62,9 @@ TRIGRAM_THRESHOLD = "0.2"
 # heap visit and a recheck), then takes the newest; with many, it walks the documents newest
 # first until it has `cap` of them (each step tests a row, and it takes about cap x rows /
 # matches steps). The two costs cross near sqrt(cap x rows) scaled by what a step costs against
-# a match: 0.25, measured at 100,000 documents (docs/SEARCH.md). The planner estimates the
+# a match: 0.5, measured at 100,000 documents (docs/SEARCH.md). The planner estimates the
 # matches well but not the cost of testing a tsvector, so the choice is made here.
-WALK_FACTOR = 0.25
+WALK_FACTOR = 0.5
 TABLE_ROWS_TTL = 300.0  # seconds a process trusts its count of the documents
 PREFIX_CONFIG = "academy_prefix"
 
@@ -342,6 +342,47 @@ class PostgresBackend:
                 expected[key] = float(self._plan(sql, params)["Plan Rows"])
         return expected
 
+    def _tier_sql(
+        self,
+        column: str,
+        query: MatchQuery,
+        filters: Filters,
+        *,
+        limit: int | str,
+        cap: int | str,
+        expected: Mapping[tuple[str, str], float],
+        expected_cap: int,
+        label: str = "",
+    ) -> tuple[str, list[str]]:
+        """The SELECT of the ``limit`` best of the ``cap`` most recently indexed matches on
+        ``column`` (numbers, or SQL expressions giving them), each row starting with
+        ``label``."""
+        walk_from = WALK_FACTOR * math.sqrt(expected_cap * self._table_rows())
+        # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
+        tails = {
+            language: f"ORDER BY {'d.id' if rows >= walk_from else 'd.id + 0'} DESC LIMIT {cap}"
+            for (tier, language), rows in expected.items()
+            if tier == column
+        }
+        matching, match_params = _matching(query, column, filters, select="d.id", tails=tails)
+        ranked, rank_params = _rank_case(query, column)
+        sql = (
+            f"SELECT '{label}' AS tier, d.id, d.item, d.language, d.level, d.topic, "  # noqa: S608
+            f"{ranked} AS score FROM ("
+            f"SELECT id FROM ({matching}) u ORDER BY id DESC LIMIT {cap}"
+            f") c JOIN {DOCUMENTS} d ON d.id = c.id ORDER BY score DESC, d.id LIMIT {limit}"
+        )
+        return sql, [*rank_params, *match_params]
+
+    def _rows(self, sql: str, params: Sequence[str]) -> list[tuple[str, Candidate]]:
+        with self.db.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [
+            (tier, Candidate(int(pk), item, language, level, topic, max(float(score), 1e-9)))
+            for tier, pk, item, language, level, topic, score in rows
+        ]
+
     def _tier(
         self,
         column: str,
@@ -353,39 +394,65 @@ class PostgresBackend:
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
-        walk_from = WALK_FACTOR * math.sqrt(cap * self._table_rows())
-        # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
-        tails = {
-            language: f"ORDER BY {'d.id' if rows >= walk_from else 'd.id + 0'} DESC LIMIT {cap:d}"
-            for (tier, language), rows in expected.items()
-            if tier == column
-        }
-        matching, match_params = _matching(query, column, filters, select="d.id", tails=tails)
-        ranked, rank_params = _rank_case(query, column)
-        sql = (
-            "SELECT d.id, d.item, d.language, d.level, d.topic, "  # noqa: S608
-            f"{ranked} AS score FROM ("
-            f"SELECT id FROM ({matching}) u ORDER BY id DESC LIMIT {cap:d}"
-            f") c JOIN {DOCUMENTS} d ON d.id = c.id ORDER BY score DESC, d.id LIMIT %s"
+        sql, params = self._tier_sql(
+            column, query, filters, limit=limit, cap=cap, expected=expected, expected_cap=cap
         )
-        params: list[str | int] = [*rank_params, *match_params, limit]
-        with self.db.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return [
-            Candidate(int(pk), item, language, level, topic, max(float(score), 1e-9))
-            for pk, item, language, level, topic, score in rows
-        ]
+        return [candidate for _tier, candidate in self._rows(sql, params)]
+
+    def _both_tiers(
+        self,
+        query: MatchQuery,
+        filters: Filters,
+        *,
+        limit: int,
+        expected: Mapping[tuple[str, str], float],
+        expected_head: float,
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """The head tier and, as ``_tier`` would give it after the head, the body tier, in one
+        statement: the body's cap and limit count the head's matches in SQL."""
+        head_sql, head_params = self._tier_sql(
+            "head", query, filters, limit=limit, cap=max(MATCH_CAP, limit),
+            expected=expected, expected_cap=max(MATCH_CAP, limit), label="head",
+        )  # fmt: skip
+        body_sql, body_params = self._tier_sql(
+            "document", query, filters,
+            limit=f"(SELECT {limit:d} + count(*) FROM head)",  # noqa: S608
+            cap=f"(SELECT greatest({MATCH_CAP:d}, {limit:d} + count(*)) FROM head)",  # noqa: S608
+            expected=expected, expected_cap=max(MATCH_CAP, limit + round(expected_head)),
+            label="body",
+        )  # fmt: skip
+        sql = f"WITH head AS MATERIALIZED ({head_sql}) "
+        sql += f"SELECT * FROM head UNION ALL ({body_sql})"  # noqa: S608
+        rows = self._rows(sql, [*head_params, *body_params])
+
+        def best_first(tier: str) -> list[Candidate]:  # each tier's own ORDER BY
+            found = [candidate for label, candidate in rows if label == tier]
+            return sorted(found, key=lambda c: (-c.text_score, c.document_id))
+
+        return best_first("head"), best_first("body")
 
     def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
             return Matches([], complete=True)
         expected = self._expected_matches(query, filters)
-        head = self._tier("head", query, filters, limit=limit, expected=expected)
+        expected_head = sum(
+            rows for (column, _language), rows in expected.items() if column == "head"
+        )
+        if expected_head < limit:
+            # The body tier will most likely be needed: both in one round trip.
+            head, body = self._both_tiers(
+                query, filters, limit=limit, expected=expected, expected_head=expected_head
+            )
+        else:
+            head = self._tier("head", query, filters, limit=limit, expected=expected)
+            body = []
+            if len(head) < limit:
+                body = self._tier(
+                    "document", query, filters, limit=limit + len(head), expected=expected
+                )
         if len(head) >= limit:
             return tiered(head, [], limit=limit, complete=False)
         # The body tier holds every match: fewer than asked for means there are no others.
-        body = self._tier("document", query, filters, limit=limit + len(head), expected=expected)
         return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:

@@ -334,6 +334,10 @@ def _per_unit_sql(metrics: Sequence[MetricSpec], *, first: date, last: date, uni
         f"{_window_sum(f'lag BETWEEN {w.first_lag} AND {w.last_lag}', names[w.count])} AS w{j}"
         for j, w in enumerate(_window_sums(metrics)[0])
     ]
+    # Only creators whose windows reach a day read take part (a refresh reading one day
+    # joins its rows with a week's cohorts, not with everyone exposed).
+    exposed_from = (first - EPOCH).days - (reach - 1)
+    exposed_to = (last - EPOCH).days + pre_reach
     # Only the exposure's unit number travels through the join (an integer is cheaper to carry
     # and to group by than the creator id).
     return f"""
@@ -342,8 +346,10 @@ def _per_unit_sql(metrics: Sequence[MetricSpec], *, first: date, last: date, uni
             SELECT e.unit, d.* EXCLUDE (creator_id, day_number),
                    d.day_number - e.day_number AS lag
             FROM ({rows}) AS d
-            JOIN (SELECT creator_id, day_number, unit FROM exposed WHERE {units}) AS e
-                ON d.creator_id = e.creator_id
+            JOIN (
+                SELECT creator_id, day_number, unit FROM exposed
+                WHERE ({units}) AND day_number BETWEEN {exposed_from} AND {exposed_to}
+            ) AS e ON d.creator_id = e.creator_id
         )
         WHERE lag BETWEEN {-pre_reach} AND {reach - 1}
         GROUP BY unit
@@ -567,9 +573,10 @@ def sufficient_statistics(
         connection.register("exposures", exposures)
         unit = "unit"
     keys = ", ".join(("variation", "exposure_day", *dimensions))
-    # A cell is one combination of variation, exposure day and dimension values.
+    # A cell is one combination of variation, exposure day and dimension values. The table is
+    # read by several queries below: made once, in unit order (the order it is read in).
     engine.query(
-        "CREATE OR REPLACE TEMP VIEW exposure_units AS "  # noqa: S608
+        "CREATE OR REPLACE TEMP TABLE exposure_units AS "  # noqa: S608
         f"SELECT creator_id, exposure_day - DATE '1970-01-01' AS day_number, {unit} AS unit, "
         f"hash({keys}) AS cell FROM exposures"
     )
@@ -604,6 +611,8 @@ def sufficient_statistics(
         by_cell = connection.sql(_cell_sql(metrics, caps)).to_arrow_table()
     finally:
         engine.query("DROP VIEW IF EXISTS per_creator")
+        engine.query("DROP VIEW IF EXISTS exposed")
+        engine.query("DROP TABLE IF EXISTS exposure_units")
         connection.unregister("unit_sums")
     position = {cell: row for row, cell in enumerate(cells.column("cell").to_pylist())}
     rows = [position[cell] for cell in by_cell.column("cell").to_pylist()]

@@ -9,6 +9,7 @@ are only ever words to look for.
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 import unicodedata
@@ -242,6 +243,7 @@ EXCERPT_LENGTH = 200
 _EXCERPT_LEAD = 40
 
 
+@functools.lru_cache(maxsize=1024)
 def _likely_forms(stem: str) -> re.Pattern[str]:
     """Words that may have ``stem`` (an engine's lexeme, lower case and without accents):
     those starting with it, or with all but its last letter when it is longer than four
@@ -278,8 +280,8 @@ def excerpt(
     hits: list[tuple[int, int, bool]] = []  # (offset, stem number, the word as typed)
     for number, stem in enumerate(dict.fromkeys(stem for stem in stems if stem)):
         for match in _likely_forms(stem).finditer(text):
-            word = _word_rest(text, match.start())
-            hits.append((match.start(), number, fold(word) in keys))
+            word = _word_rest(text, match.start()).casefold()
+            hits.append((match.start(), number, (word if word.isascii() else fold(word)) in keys))
     if not hits:
         return None
     if len(text) <= length:

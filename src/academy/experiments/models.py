@@ -136,11 +136,23 @@ class Assignment(models.Model):
     variation = models.CharField(max_length=64)
     bucket_version = models.PositiveIntegerField()
     assigned_at = models.DateTimeField()
+    # The creator's attributes when assigned: results are sliced by what creators were before
+    # the treatment could change it (a tier reached thanks to the treatment is not a slice).
+    region = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    follower_tier = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["creator", "experiment"], name="experiments_assign_once"
+            )
+        ]
+        indexes = [
+            # The analysis reads an experiment's exposures in the order they happened.
+            models.Index(
+                fields=["experiment", "bucket_version", "assigned_at"],
+                name="experiments_exposure_order",
             )
         ]
 

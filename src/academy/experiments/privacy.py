@@ -1,14 +1,13 @@
-"""The experiments store's part of export and erasure: a creator's assignments, and the analysis
-states of the experiments they were in."""
+"""The experiments store's part of export and erasure: a creator's assignments, and what the
+analyses of the experiments they were in kept."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from academy.accounts.models import Creator
-from academy.experiments import window_state
 from academy.experiments.models import Assignment
-from academy.experiments.services import analysis_state_dir
+from academy.experiments.services import analysis_state_erase
 
 
 def export_creator(creator: Creator) -> dict[str, Any]:
@@ -24,8 +23,7 @@ def export_creator(creator: Creator) -> dict[str, Any]:
 def erase_creator(creator: Creator) -> int:
     keys = set(Assignment.objects.filter(creator=creator).values_list("experiment__key", flat=True))
     deleted, _rows = Assignment.objects.filter(creator=creator).delete()
-    # A state holds the creator's window sums by row position, not by id; the next analysis
-    # would not reuse it (the exposures changed), but it goes now all the same.
+    # What the analyses kept holds the creator's id (the exposures) and sums by row.
     for key in keys:
-        window_state.erase(analysis_state_dir(key))
+        analysis_state_erase(key)
     return deleted

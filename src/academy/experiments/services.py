@@ -15,11 +15,10 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -30,8 +29,10 @@ from academy.core.errors import AcademyError, Conflict, ValidationFailed
 from academy.events import taxonomy
 from academy.events.query import DuckDBEngine
 from academy.events.services import server_event, track_event
-from academy.experiments.analysis import OTHER, ExperimentResults
+from academy.experiments import window_state
+from academy.experiments.analysis import ExperimentResults
 from academy.experiments.assignment import FeatureResult, Flags, PayloadError, eval_features
+from academy.experiments.exposures import experiment_exposures
 from academy.experiments.metrics import MetricInput, check_metric_input, metric_spec
 from academy.experiments.models import (
     Assignment,
@@ -49,7 +50,6 @@ from academy.experiments.pipeline import (
     ExperimentSpec,
     Variation,
     analyze,
-    exposures_table,
     sufficient_statistics,
 )
 from academy.experiments.selectors import (
@@ -62,7 +62,6 @@ from academy.stats import StatsInputError
 
 logger = logging.getLogger(__name__)
 # The platform dimension of a creator whose exposure day is no longer (or not) in the raw lake.
-UNKNOWN_PLATFORM = "unknown"
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 KEY_MAX = 64
@@ -757,6 +756,11 @@ def assignments_record(*, creator: Creator, assignments: Sequence[NewAssignment]
                 )
                 if stored is not None and stored.bucket_version >= item.bucket_version:
                     continue  # another request assigned the creator first
+                attributes = {
+                    "region": creator.region,
+                    "language": creator.language,
+                    "follower_tier": creator.follower_tier,
+                }
                 if stored is None:
                     Assignment.objects.create(
                         creator=creator,
@@ -764,12 +768,17 @@ def assignments_record(*, creator: Creator, assignments: Sequence[NewAssignment]
                         variation=item.variation,
                         bucket_version=item.bucket_version,
                         assigned_at=now,
+                        **attributes,
                     )
                 else:
                     stored.variation = item.variation
                     stored.bucket_version = item.bucket_version
                     stored.assigned_at = now
-                    stored.save(update_fields=["variation", "bucket_version", "assigned_at"])
+                    for name, value in attributes.items():
+                        setattr(stored, name, value)
+                    stored.save(
+                        update_fields=["variation", "bucket_version", "assigned_at", *attributes]
+                    )
                 track_event(
                     server_event(
                         taxonomy.Exposure,
@@ -916,79 +925,17 @@ def analysis_spec(experiment: Experiment) -> ExperimentSpec:
     )
 
 
-def _exposures(
-    experiment: Experiment, *, as_of: date, engine: DuckDBEngine, events_dir: Path
-) -> pa.Table:
-    """The experiment's exposed creators (current bucket version) up to `as_of`, with their
-    region, language and follower tier, and the platform of their first event in the lake on
-    their exposure day ("unknown" when the raw day is gone or had none)."""
-    end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
-    rows = list(
-        Assignment.objects.filter(
-            experiment=experiment,
-            bucket_version=experiment.bucket_version,
-            assigned_at__lt=end,
-        )
-        # In the order creators were exposed: the next day's exposures are these and more
-        # after them, which lets the analysis state (window_state) be reused.
-        .order_by("assigned_at", "pk")
-        .values_list(
-            "creator__external_id",
-            "variation",
-            "assigned_at",
-            "creator__region",
-            "creator__language",
-            "creator__follower_tier",
-        )
-    )
-    days = [row[2].astimezone(UTC).date() for row in rows]
-    table = exposures_table(
-        [row[0] for row in rows],
-        [row[1] for row in rows],
-        days,
-        {
-            "region": [row[3] or OTHER for row in rows],
-            "language": [row[4] or OTHER for row in rows],
-            "follower_tier": [row[5] or OTHER for row in rows],
-            "platform": [UNKNOWN_PLATFORM] * len(rows),
-        },
-    )
-    if not rows:
-        return table
-    lake_days = sorted({day.isoformat() for day in days})
-    if not engine.register_lake(events_dir, days=lake_days, name="exposure_lake"):
-        return table
-    engine.connection.register("exposure_rows", table)
-    platforms = engine.arrow(
-        "SELECT x.creator_id, COALESCE(p.platform, ?) AS platform "
-        "FROM exposure_rows AS x LEFT JOIN ("
-        "  SELECT l.creator_id, arg_min(l.platform, l.timestamp) AS platform "
-        "  FROM exposure_lake AS l JOIN exposure_rows AS e ON l.creator_id = e.creator_id "
-        "  WHERE l.platform <> '' AND CAST(l.day AS DATE) = e.exposure_day "
-        "  GROUP BY l.creator_id"
-        ") AS p ON p.creator_id = x.creator_id",
-        [UNKNOWN_PLATFORM],
-    )
-    engine.connection.unregister("exposure_rows")
-    by_creator = dict(
-        zip(
-            platforms.column("creator_id").to_pylist(),
-            platforms.column("platform").to_pylist(),
-            strict=True,
-        )
-    )
-    return table.set_column(
-        table.schema.get_field_index("platform"),
-        "platform",
-        pa.array([by_creator.get(row[0], UNKNOWN_PLATFORM) for row in rows], pa.string()),
-    )
-
-
 def analysis_state_dir(key: str, *, events_dir: Path | None = None) -> Path:
-    """Where an experiment's analysis keeps its state (see `window_state`): beside the rollups
-    it is computed from."""
+    """Where an experiment's analysis keeps what it read, beside the rollups it is computed
+    from: the exposures (`exposures.py`) and the window sums (`window_state.py`)."""
     events_dir = events_dir or Path(settings.ACADEMY_EVENTS_DIR)
-    return events_dir / "experiments" / key / "window-state"
+    return events_dir / "experiments" / key
+
+
+def analysis_state_erase(key: str, *, events_dir: Path | None = None) -> None:
+    """Forget what the experiment's analyses kept (the next one reads everything again): for
+    an erased creator, or assignments rewritten outside the product (a simulation run)."""
+    window_state.erase(analysis_state_dir(key, events_dir=events_dir))
 
 
 def experiment_analyze(
@@ -1031,7 +978,14 @@ def experiment_analyze(
     with DuckDBEngine(threads=os.cpu_count() or 1) as engine:
         if progress:
             progress("exposures")
-        exposures = _exposures(experiment, as_of=as_of, engine=engine, events_dir=events_dir)
+        kept = analysis_state_dir(experiment.key, events_dir=events_dir)
+        exposures = experiment_exposures(
+            experiment,
+            as_of=as_of,
+            engine=engine,
+            directory=kept / "exposures",
+            events_dir=events_dir,
+        )
         if progress:
             progress("query")
         aggregates = sufficient_statistics(
@@ -1040,7 +994,7 @@ def experiment_analyze(
             exposures=exposures,
             events_dir=events_dir,
             as_of=as_of,
-            state_dir=analysis_state_dir(experiment.key, events_dir=events_dir),
+            state_dir=kept / "window-state",
         )
     if progress:
         progress("statistics")

@@ -52,6 +52,7 @@ from academy.experiments.selectors import creator_attributes, flags_payload
 from academy.experiments.services import (
     ExperimentInput,
     VariationInput,
+    analysis_state_erase,
     experiment_create,
     experiment_start,
     flag_create,
@@ -354,6 +355,12 @@ class _AssignmentWriter:
         self.experiment = experiment
         assert world.experiment is not None
         self.variations = world.experiment.variations
+        population = world.population
+        # The creator's attributes when assigned, as the product records them (they do not
+        # change during a simulated run).
+        self.regions = np.asarray(REGIONS)[population.region]
+        self.languages = np.asarray(population.languages)[population.language]
+        self.tiers = np.asarray(assumptions.FOLLOWER_TIERS)[population.follower_tier]
 
     def forget(self, creators: int) -> None:
         """A run starts afresh: the simulated creators' earlier assignments go."""
@@ -371,19 +378,30 @@ class _AssignmentWriter:
             _join([b.timestamp_us[e] for b, e in zip(batches, exposure, strict=True)])
         )
         variation = _join([b.variation[e] for b, e in zip(batches, exposure, strict=True)])
+        attributes = ("region", "language", "follower_tier")
         _upsert(
             Assignment,
-            ("creator_id", "experiment_id", "variation", "bucket_version", "assigned_at"),
+            (
+                "creator_id",
+                "experiment_id",
+                "variation",
+                "bucket_version",
+                "assigned_at",
+                *attributes,
+            ),
             zip(
                 self.creator_pks[creators].tolist(),
                 [self.experiment.pk] * creators.size,
                 [self.variations[v] for v in variation.tolist()],
                 [self.experiment.bucket_version] * creators.size,
                 when,
+                self.regions[creators].tolist(),
+                self.languages[creators].tolist(),
+                self.tiers[creators].tolist(),
                 strict=True,
             ),
             conflict=("creator_id", "experiment_id"),
-            update=("variation", "bucket_version", "assigned_at"),
+            update=("variation", "bucket_version", "assigned_at", *attributes),
         )
 
 
@@ -619,6 +637,7 @@ def simulation_run(
         )
         assignments = _AssignmentWriter(world, creator_pks, running)
         assignments.forget(creators)
+        analysis_state_erase(running.key, events_dir=events_dir)
     chosen = policy_for(policy, world) if isinstance(policy, str) else policy
     writer = _Writer(
         world=world,

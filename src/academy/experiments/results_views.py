@@ -28,6 +28,7 @@ from academy.experiments.analysis import (
     Frequentist,
     Interval,
     MetricResult,
+    Power,
     SnapshotSummary,
 )
 from academy.experiments.charts import cumulative_chart, cumulative_rows, relative_scale
@@ -345,8 +346,13 @@ def _dimensions(metric: MetricResult, scale: Scale) -> list[dict[str, Any]]:
     ]
 
 
-def _power(metric: MetricResult) -> list[str]:
-    power = metric.power
+# Beyond this many days an estimate of days remaining is not a plan (nobody runs a test that
+# long), so the page says so instead of printing the number.
+LONGEST_PLAN_DAYS = 365
+
+
+def power_lines(power: Power | None) -> list[str]:
+    """What the results page says about a metric's power."""
     if power is None:
         return []
     lines = []
@@ -358,6 +364,14 @@ def _power(metric: MetricResult) -> list[str]:
     target = percent(power.target_effect)
     if power.days_remaining == 0:
         lines.append(_("Enough creators to detect a %(effect)s effect.") % {"effect": target})
+    elif power.days_remaining is not None and power.days_remaining > LONGEST_PLAN_DAYS:
+        lines.append(
+            _(
+                "At today's rate of new creators, a %(effect)s effect would take more than a "
+                "year to detect: plan for a larger effect or more creators."
+            )
+            % {"effect": target}
+        )
     elif power.days_remaining is not None:
         lines.append(
             _("About %(days)s more days to detect a %(effect)s effect.")
@@ -434,7 +448,7 @@ def _card(metric: MetricResult, cuped: bool) -> MetricCard:
         ],
         cumulative=cumulative,
         dimensions=_dimensions(metric, scale),
-        power=_power(metric),
+        power=power_lines(metric.power),
     )
 
 

@@ -19,9 +19,9 @@ from academy.accounts.choices import Role
 from academy.accounts.tests.factories import make_creator_user, make_staff_user
 from academy.core import clock
 from academy.core.tests.helpers import signed_in, visible_text
-from academy.experiments.analysis import ExperimentResults
+from academy.experiments.analysis import ExperimentResults, Power
 from academy.experiments.models import Assignment, Experiment
-from academy.experiments.results_views import percent
+from academy.experiments.results_views import percent, power_lines
 from academy.experiments.selectors import experiment_results
 from academy.experiments.services import experiment_analyze, experiment_start
 from academy.experiments.tests.factories import make_experiment, make_flag
@@ -253,3 +253,27 @@ def test_a_failed_analysis_shows_why(analyst: Client, events_dir: Path) -> None:
     assert "This analysis failed" in text
     assert snapshot.error in text
     assert "failed" in text  # in the picker too
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (0, "Enough creators to detect a 5.0 % effect."),
+        (12, "About 12 more days to detect a 5.0 % effect."),
+        (
+            2537,
+            "At today's rate of new creators, a 5.0 % effect would take more than a year to "
+            "detect: plan for a larger effect or more creators.",
+        ),
+    ],
+)
+def test_power_says_how_long_to_wait_or_that_waiting_is_not_a_plan(days: int, said: str) -> None:
+    power = Power(
+        target_effect=0.05,
+        minimum_detectable_effect=0.2,
+        required_per_variation=10_000,
+        days_remaining=days,
+    )
+    lines = [line.replace("\xa0", " ") for line in power_lines(power)]
+    assert lines[-1] == said
+    assert lines[0] == "Smallest effect detectable now (80 % power): 20.0 %."

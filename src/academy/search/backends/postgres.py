@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -65,7 +64,9 @@ TRIGRAM_THRESHOLD = "0.2"
 # a match: 0.5, measured at 100,000 documents (docs/SEARCH.md). The planner estimates the
 # matches well but not the cost of testing a tsvector, so the choice is made here.
 WALK_FACTOR = 0.5
-TABLE_ROWS_TTL = 300.0  # seconds a process trusts its count of the documents
+# In the EXPLAIN of the expected matches, the branch whose rows are the number of documents.
+TABLE_ROWS = "documents"
+EVERY_DOCUMENT = f"SELECT 1 FROM {DOCUMENTS}"  # noqa: S608
 PREFIX_CONFIG = "academy_prefix"
 
 
@@ -262,7 +263,8 @@ _SCANNED_COLUMN = re.compile(r"\b((?:document|head)_(?:en|es|pt))\b")
 
 
 def _rows_by_column(node: dict[str, Any], divisor: float = 1.0) -> dict[str, float]:
-    """Expected rows of each scan in a plan, keyed by the tsvector column it matches.
+    """Expected rows of each scan in a plan, keyed by the tsvector column it matches (a scan
+    of every document: TABLE_ROWS).
 
     A scan that is parallel aware reports its rows per process; PostgreSQL's divisor (workers,
     plus the leader's share of 1 - 0.3 per worker) gives back the whole.
@@ -273,20 +275,14 @@ def _rows_by_column(node: dict[str, Any], divisor: float = 1.0) -> dict[str, flo
     found: dict[str, float] = {}
     condition = " ".join(str(node.get(key, "")) for key in ("Recheck Cond", "Filter", "Index Cond"))
     column = _SCANNED_COLUMN.search(condition)
+    scale = divisor if node.get("Parallel Aware") else 1.0
     if column and "Relation Name" in node:
-        scale = divisor if node.get("Parallel Aware") else 1.0
         found[column.group(1)] = float(node["Plan Rows"]) * scale
+    elif node.get("Relation Name") == DOCUMENTS and not condition.strip():
+        found[TABLE_ROWS] = float(node["Plan Rows"]) * scale
     for child in node.get("Plans", []):
         found.update(_rows_by_column(child, divisor))
     return found
-
-
-class _TableRows:
-    rows: float = 0.0
-    at: float | None = None
-
-
-_table_rows = _TableRows()
 
 
 class PostgresBackend:
@@ -294,20 +290,6 @@ class PostgresBackend:
 
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
-
-    def _table_rows(self) -> float:
-        """About how many documents there are (the planner's count, refreshed by ANALYZE and
-        autovacuum), read at most every TABLE_ROWS_TTL seconds per process."""
-        now = time.monotonic()
-        if _table_rows.at is None or now - _table_rows.at > TABLE_ROWS_TTL:
-            with self.db.cursor() as cursor:
-                cursor.execute(
-                    "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
-                    [DOCUMENTS],
-                )
-                row = cursor.fetchone()
-            _table_rows.rows, _table_rows.at = float(row[0]) if row else 0.0, now
-        return _table_rows.rows
 
     def _plan(self, sql: str, params: Sequence[str]) -> dict[str, Any]:
         with self.db.cursor() as cursor:
@@ -318,20 +300,25 @@ class PostgresBackend:
 
     def _expected_matches(
         self, query: MatchQuery, filters: Filters
-    ) -> dict[tuple[str, str], float]:
+    ) -> tuple[dict[tuple[str, str], float], float]:
         """How many documents of each language PostgreSQL expects each tier's column to match
-        (its own statistics and stop words), keyed by (column, language): one EXPLAIN of every
-        tier's and language's bare match, each branch's scan found by the column it reads."""
+        (its own statistics and stop words), keyed by (column, language), and how many
+        documents there are: one EXPLAIN of every tier's and language's bare match, each
+        branch's scan found by the column it reads, and of a scan of every document (the
+        planner's count, which follows the table's size between ANALYZEs)."""
         keys = [(column, language) for column in COLUMNS for language in _languages(filters)]
         branches = [
             _matching(query, column, filters, select="1", tails={}, languages=[language])
             for column, language in keys
         ]
         plan = self._plan(
-            " UNION ALL ".join(sql for sql, _params in branches),
+            " UNION ALL ".join([*(sql for sql, _params in branches), EVERY_DOCUMENT]),
             [param for _sql, params in branches for param in params],
         )
         rows = _rows_by_column(plan)
+        table_rows = rows.get(TABLE_ROWS)
+        if table_rows is None:  # not found in the plan's shape: ask for it alone
+            table_rows = float(self._plan(EVERY_DOCUMENT, [])["Plan Rows"])
         expected = {
             key: rows[f"{key[0]}_{SUFFIXES[key[1]]}"]
             for key in keys
@@ -340,7 +327,7 @@ class PostgresBackend:
         for key, (sql, params) in zip(keys, branches, strict=True):
             if key not in expected:  # not found in the plan's shape: ask for this one alone
                 expected[key] = float(self._plan(sql, params)["Plan Rows"])
-        return expected
+        return expected, table_rows
 
     def _tier_sql(
         self,
@@ -351,13 +338,14 @@ class PostgresBackend:
         limit: int | str,
         cap: int | str,
         expected: Mapping[tuple[str, str], float],
+        documents: float,
         expected_cap: int,
         label: str = "",
     ) -> tuple[str, list[str]]:
         """The SELECT of the ``limit`` best of the ``cap`` most recently indexed matches on
         ``column`` (numbers, or SQL expressions giving them), each row starting with
         ``label``."""
-        walk_from = WALK_FACTOR * math.sqrt(expected_cap * self._table_rows())
+        walk_from = WALK_FACTOR * math.sqrt(expected_cap * documents)
         # "d.id + 0" cannot come from the primary key's order: the GIN index must find them.
         tails = {
             language: f"ORDER BY {'d.id' if rows >= walk_from else 'd.id + 0'} DESC LIMIT {cap}"
@@ -391,11 +379,19 @@ class PostgresBackend:
         *,
         limit: int,
         expected: Mapping[tuple[str, str], float],
+        documents: float,
     ) -> list[Candidate]:
         """The ``limit`` best of the MATCH_CAP most recently indexed matches on ``column``."""
         cap = max(MATCH_CAP, limit)
         sql, params = self._tier_sql(
-            column, query, filters, limit=limit, cap=cap, expected=expected, expected_cap=cap
+            column,
+            query,
+            filters,
+            limit=limit,
+            cap=cap,
+            expected=expected,
+            documents=documents,
+            expected_cap=cap,
         )
         return [candidate for _tier, candidate in self._rows(sql, params)]
 
@@ -406,19 +402,22 @@ class PostgresBackend:
         *,
         limit: int,
         expected: Mapping[tuple[str, str], float],
+        documents: float,
         expected_head: float,
     ) -> tuple[list[Candidate], list[Candidate]]:
         """The head tier and, as ``_tier`` would give it after the head, the body tier, in one
         statement: the body's cap and limit count the head's matches in SQL."""
         head_sql, head_params = self._tier_sql(
             "head", query, filters, limit=limit, cap=max(MATCH_CAP, limit),
-            expected=expected, expected_cap=max(MATCH_CAP, limit), label="head",
+            expected=expected, documents=documents, expected_cap=max(MATCH_CAP, limit),
+            label="head",
         )  # fmt: skip
         body_sql, body_params = self._tier_sql(
             "document", query, filters,
             limit=f"(SELECT {limit:d} + count(*) FROM head)",  # noqa: S608
             cap=f"(SELECT greatest({MATCH_CAP:d}, {limit:d} + count(*)) FROM head)",  # noqa: S608
-            expected=expected, expected_cap=max(MATCH_CAP, limit + round(expected_head)),
+            expected=expected, documents=documents,
+            expected_cap=max(MATCH_CAP, limit + round(expected_head)),
             label="body",
         )  # fmt: skip
         sql = f"WITH head AS MATERIALIZED ({head_sql}) "
@@ -434,22 +433,30 @@ class PostgresBackend:
     def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
         if not query.groups:
             return Matches([], complete=True)
-        expected = self._expected_matches(query, filters)
+        expected, documents = self._expected_matches(query, filters)
         expected_head = sum(
             rows for (column, _language), rows in expected.items() if column == "head"
         )
         if expected_head < limit:
             # The body tier will most likely be needed: both in one round trip.
             head, body = self._both_tiers(
-                query, filters, limit=limit, expected=expected, expected_head=expected_head
+                query,
+                filters,
+                limit=limit,
+                expected=expected,
+                documents=documents,
+                expected_head=expected_head,
             )
         else:
-            head = self._tier("head", query, filters, limit=limit, expected=expected)
+            head = self._tier(
+                "head", query, filters, limit=limit, expected=expected, documents=documents
+            )
             body = []
             if len(head) < limit:
                 body = self._tier(
-                    "document", query, filters, limit=limit + len(head), expected=expected
-                )
+                    "document", query, filters, limit=limit + len(head),
+                    expected=expected, documents=documents,
+                )  # fmt: skip
         if len(head) >= limit:
             return tiered(head, [], limit=limit, complete=False)
         # The body tier holds every match: fewer than asked for means there are no others.

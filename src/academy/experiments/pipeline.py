@@ -105,6 +105,8 @@ EPOCH = date(1970, 1, 1)
 ROLLUP_SOURCES = ("creator_daily", "creator_item_daily")
 # Dimension values beyond this many (by creators) are summed into OTHER.
 TOP_VALUES = 8
+# Rows per Arrow batch handed to DuckDB: batches are scanned in parallel.
+SCAN_BATCH = 256 * 1024
 # New creators a day are averaged over this many last days for "days remaining".
 ARRIVAL_DAYS = 7
 
@@ -598,13 +600,22 @@ def sufficient_statistics(
     sums, reused = window_sums(
         engine, metrics, as_of=as_of, first=first, events_dir=events_dir, state_dir=state_dir
     )
-    # The sums are in unit order, as the exposures are read: a positional join puts each
-    # creator's cell beside their sums without a join on keys.
-    connection.register("unit_sums", pa.table(sums))
+    # Each creator's cell and exposure day beside their sums, by unit (no join on keys), in
+    # batches DuckDB scans in parallel.
+    exposed_units = engine.arrow("SELECT unit, cell, day_number FROM exposure_units")
+    order = exposed_units.column("unit").to_numpy()
+    by_unit = {name: exposed_units.column(name).to_numpy() for name in ("cell", "day_number")}
+    if not np.array_equal(order, np.arange(len(order))):  # the table is usually in unit order
+        for name, values in list(by_unit.items()):
+            by_unit[name] = np.empty_like(values)
+            by_unit[name][order] = values
+    per_creator = pa.table({**by_unit, **sums})
+    connection.register(
+        "unit_sums", pa.Table.from_batches(per_creator.to_batches(max_chunksize=SCAN_BATCH))
+    )
     engine.query(
-        "CREATE OR REPLACE TEMP VIEW per_creator AS SELECT e.cell, s.* "  # noqa: S608
-        f"FROM (SELECT cell, day_number FROM exposure_units) AS e POSITIONAL JOIN unit_sums AS s "
-        f"WHERE e.day_number <= {as_of_number}"
+        "CREATE OR REPLACE TEMP VIEW per_creator AS SELECT * "  # noqa: S608
+        f"FROM unit_sums WHERE day_number <= {as_of_number}"
     )
     try:
         caps = _percentile_caps(engine, metrics)

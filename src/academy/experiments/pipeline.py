@@ -105,8 +105,8 @@ EPOCH = date(1970, 1, 1)
 ROLLUP_SOURCES = ("creator_daily", "creator_item_daily")
 # Dimension values beyond this many (by creators) are summed into OTHER.
 TOP_VALUES = 8
-# Rows per Arrow batch handed to DuckDB: batches are scanned in parallel.
-SCAN_BATCH = 256 * 1024
+# Creators per slice when adding sums up by cell (a slice's values stay in the CPU's cache).
+CELL_SLICE = 1 << 20
 # New creators a day are averaged over this many last days for "days remaining".
 ARRIVAL_DAYS = 7
 
@@ -463,77 +463,92 @@ def window_sums(
     return sums, usable
 
 
-def _values(metric: MetricSpec, columns: dict[str, str]) -> dict[str, str]:
-    """SQL of a creator's value(s) of a metric from its window sums (`columns`, by role), in
-    doubles: the sums are stored as float32, exact for counts, but squares need more digits."""
+def _values(
+    metric: MetricSpec, columns: dict[str, str], sums: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """A metric's per-creator value(s) from the creators' window sums (`columns`, by role), in
+    doubles: the sums are float32, exact for counts, but squares need more digits."""
     if metric.kind == "proportion":
         return {
-            "v": f"CASE WHEN {columns['n']} >= 1 THEN 1.0 ELSE 0.0 END",
-            "p": f"CASE WHEN {columns['p']} >= 1 THEN 1.0 ELSE 0.0 END",
+            "v": (sums[columns["n"]] >= 1).astype(np.float64),
+            "p": (sums[columns["p"]] >= 1).astype(np.float64),
         }
-    values = {"v": f"CAST({columns['n']} AS DOUBLE)"}
+    values = {"v": sums[columns["n"]].astype(np.float64)}
     if metric.cuped:
-        values["p"] = f"CAST({columns['p']} AS DOUBLE)"
+        values["p"] = sums[columns["p"]].astype(np.float64)
     if metric.kind == "ratio":
-        values["x"] = f"CAST({columns['d']} AS DOUBLE)"
+        values["x"] = sums[columns["d"]].astype(np.float64)
     return values
 
 
-def _cell_sql(metrics: Sequence[MetricSpec], caps: dict[str, float]) -> str:
-    """Sums of each metric per cell (variation by exposure day by dimension values) over every
-    exposed creator (`per_creator`: a creator without rollup rows has zero sums)."""
-    sums = []
-    roles = _window_sums(metrics)[1]
-    for i, metric in enumerate(metrics):
-        raw = _values(metric, roles[i])
-        cap = (
-            metric.cap_value
-            if metric.capping == "absolute"
-            else caps.get(metric.key)
-            if metric.capping == "percentile"
-            else None
-        )
-
-        def capped(expression: str, cap: float | None = cap) -> str:
-            return f"LEAST({expression}, {float(cap)!r})" if cap is not None else expression
-
-        key = metric.key
-        if metric.kind == "ratio":
-            y, x = capped(raw["v"]), raw["x"]
-            sums += [
-                f"SUM({y}) AS {key}__y",
-                f"SUM({y} * {y}) AS {key}__yy",
-                f"SUM({x}) AS {key}__x",
-                f"SUM({x} * {x}) AS {key}__xx",
-                f"SUM({x} * {y}) AS {key}__xy",
-            ]
-            continue
-        v = capped(raw["v"])
-        sums += [f"SUM({v}) AS {key}__v", f"SUM({v} * {v}) AS {key}__vv"]
-        if metric.cuped:
-            p = capped(raw["p"])
-            sums += [
-                f"SUM({p}) AS {key}__p",
-                f"SUM({p} * {p}) AS {key}__pp",
-                f"SUM({v} * {p}) AS {key}__vp",
-            ]
-    return f"SELECT cell, {', '.join(sums)} FROM per_creator GROUP BY cell"  # noqa: S608
+def _cap(metric: MetricSpec, caps: dict[str, float]) -> float | None:
+    if metric.capping == "absolute":
+        return metric.cap_value
+    if metric.capping == "percentile":
+        return caps.get(metric.key)
+    return None
 
 
-def _percentile_caps(engine: DuckDBEngine, metrics: Sequence[MetricSpec]) -> dict[str, float]:
-    """Each percentile-capped metric's cap over every exposed creator (`per_creator`)."""
+def _percentile_caps(
+    metrics: Sequence[MetricSpec], sums: dict[str, np.ndarray]
+) -> dict[str, float]:
+    """Each percentile-capped metric's cap over the exposed creators whose window sums are
+    `sums`, interpolated between ranks (numpy's default, as DuckDB's QUANTILE_CONT)."""
     caps = {}
     roles = _window_sums(metrics)[1]
     for i, metric in enumerate(metrics):
         if metric.capping != "percentile":
             continue
-        value = _values(metric, roles[i])["v"]
-        rows = engine.query(
-            f"SELECT QUANTILE_CONT({value}, {float(metric.cap_value or 1.0)!r}) "  # noqa: S608
-            "FROM per_creator"
-        )
-        caps[metric.key] = float(rows[0][0]) if rows and rows[0][0] is not None else 0.0
+        value = _values(metric, roles[i], sums)["v"]
+        caps[metric.key] = float(np.quantile(value, metric.cap_value or 1.0)) if value.size else 0.0
     return caps
+
+
+def _cell_sums(
+    metrics: Sequence[MetricSpec],
+    sums: dict[str, np.ndarray],
+    cell_of_unit: np.ndarray,
+    cells: int,
+    caps: dict[str, float],
+) -> np.ndarray:
+    """Each metric's sums (`_sums` order, a column each) per cell (a row each) over the exposed
+    creators whose window sums are `sums` and cells `cell_of_unit`.
+
+    numpy's bincount over slices of creators: the cells' totals stay in the CPU's cache, and
+    it costs a third of DuckDB's GROUP BY with the same sums (measured, 10M creators)."""
+    roles = _window_sums(metrics)[1]
+    width = sum(len(_sums(metric)) for metric in metrics)
+    totals = np.zeros((cells, width))
+    for start in range(0, len(cell_of_unit), CELL_SLICE):
+        index = cell_of_unit[start : start + CELL_SLICE]
+        chunk = {name: values[start : start + CELL_SLICE] for name, values in sums.items()}
+        column = 0
+
+        def add(weights: np.ndarray, index: np.ndarray = index) -> None:
+            nonlocal column
+            totals[:, column] += np.bincount(index, weights=weights, minlength=cells)
+            column += 1
+
+        for i, metric in enumerate(metrics):
+            raw = _values(metric, roles[i], chunk)
+            cap = _cap(metric, caps)
+
+            def capped(values: np.ndarray, cap: float | None = cap) -> np.ndarray:
+                return np.minimum(values, float(cap)) if cap is not None else values
+
+            if metric.kind == "ratio":
+                y, x = capped(raw["v"]), raw["x"]
+                for weights in (y, y * y, x, x * x, x * y):
+                    add(weights)
+                continue
+            v = capped(raw["v"])
+            add(v)
+            add(v * v)
+            if metric.cuped:
+                p = capped(raw["p"])
+                for weights in (p, p * p, v * p):
+                    add(weights)
+    return totals
 
 
 def sufficient_statistics(
@@ -600,37 +615,35 @@ def sufficient_statistics(
     sums, reused = window_sums(
         engine, metrics, as_of=as_of, first=first, events_dir=events_dir, state_dir=state_dir
     )
-    # Each creator's cell and exposure day beside their sums, by unit (no join on keys), in
-    # batches DuckDB scans in parallel.
-    exposed_units = engine.arrow("SELECT unit, cell, day_number FROM exposure_units")
-    order = exposed_units.column("unit").to_numpy()
-    by_unit = {name: exposed_units.column(name).to_numpy() for name in ("cell", "day_number")}
-    if not np.array_equal(order, np.arange(len(order))):  # the table is usually in unit order
-        for name, values in list(by_unit.items()):
-            by_unit[name] = np.empty_like(values)
-            by_unit[name][order] = values
-    per_creator = pa.table({**by_unit, **sums})
+    # Each creator's cell, as a row of `cells` (-1: not exposed by `as_of`).
     connection.register(
-        "unit_sums", pa.Table.from_batches(per_creator.to_batches(max_chunksize=SCAN_BATCH))
-    )
-    engine.query(
-        "CREATE OR REPLACE TEMP VIEW per_creator AS SELECT * "  # noqa: S608
-        f"FROM unit_sums WHERE day_number <= {as_of_number}"
+        "cell_rows",
+        pa.table(
+            {
+                "cell": cells.column("cell"),
+                "row": pa.array(np.arange(cells.num_rows, dtype=np.int32)),
+            }
+        ),
     )
     try:
-        caps = _percentile_caps(engine, metrics)
-        by_cell = connection.sql(_cell_sql(metrics, caps)).to_arrow_table()
+        found = connection.execute(
+            "SELECT e.unit, COALESCE(c.row, -1) AS row FROM exposure_units AS e "  # noqa: S608
+            f"LEFT JOIN cell_rows AS c ON c.cell = e.cell AND e.day_number <= {as_of_number}"
+        ).fetchnumpy()
     finally:
-        engine.query("DROP VIEW IF EXISTS per_creator")
+        connection.unregister("cell_rows")
         engine.query("DROP VIEW IF EXISTS exposed")
         engine.query("DROP TABLE IF EXISTS exposure_units")
-        connection.unregister("unit_sums")
-    position = {cell: row for row, cell in enumerate(cells.column("cell").to_pylist())}
-    rows = [position[cell] for cell in by_cell.column("cell").to_pylist()]
+    cell_of_unit = np.full(len(next(iter(sums.values()))), -1, dtype=np.int64)
+    cell_of_unit[np.asarray(found["unit"])] = np.asarray(found["row"])
+    if (cell_of_unit < 0).any():
+        included = cell_of_unit >= 0
+        sums = {name: values[included] for name, values in sums.items()}
+        cell_of_unit = cell_of_unit[included]
+    caps = _percentile_caps(metrics, sums)
     matrix = np.zeros((cells.num_rows, len(columns)))
     matrix[:, 0] = cells.column("creators").to_numpy().astype(np.float64)
-    for j, name in enumerate(columns[1:], start=1):
-        matrix[rows, j] = np.nan_to_num(by_cell.column(name).to_numpy(zero_copy_only=False))
+    matrix[:, 1:] = _cell_sums(metrics, sums, cell_of_unit, cells.num_rows, caps)
     aggregates = _collect(cells, matrix, columns, dimensions)
     aggregates.caps.update(caps)
     aggregates.state_reused = reused

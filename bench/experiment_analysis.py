@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     verdict = "meets" if refresh.total <= TARGET_SECONDS else "misses"
     log(
         f"daily refresh {refresh.total:.2f} s (target {TARGET_SECONDS} s: {verdict}); "
-        f"from scratch {scratch.total:.2f} s, {whole.total:.2f} s at the end; peak RSS {peak:.0f} MiB"
+        f"from scratch {scratch.total:.2f} s, {whole.total:.2f} s at the end; "
+        f"peak RSS {peak:.0f} MiB"
     )
     if args.quick:
         return

@@ -120,12 +120,33 @@ def machine_description() -> str:
     )
 
 
+def cpu_reference_seconds(steps: int = 5_000_000) -> float:
+    """Seconds a plain Python loop of `steps` additions takes now (median of 3).
+
+    The machines are shared virtual machines whose speed changes by up to 2x within an hour;
+    this figure beside a result says how fast the machine was when it was measured."""
+    timings = []
+    for _run in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(steps):
+            total += step
+        timings.append(time.perf_counter() - started)
+    return median(timings)
+
+
 def write_section(name: str, markdown: str) -> None:
     """Replace the section between `<!-- bench:NAME -->` markers in docs/BENCHMARKS.md."""
     text = RESULTS_PATH.read_text(encoding="utf-8") if RESULTS_PATH.exists() else ""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    block = f"{start}\n_Measured {stamp} on {machine_description()}._\n\n{markdown.strip()}\n{end}"
+    speed = (
+        f"; machine speed when written: a 5M-step Python loop took {cpu_reference_seconds():.2f} s"
+    )
+    block = (
+        f"{start}\n_Measured {stamp} on {machine_description()}{speed}._\n\n"
+        f"{markdown.strip()}\n{end}"
+    )
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _match: block, text)

@@ -69,10 +69,12 @@ def test_impressions_and_clicks_reach_the_capture_log(
         if "click" in names and "impression" in names:
             break
         time.sleep(0.2)
-    assert names.count("impression") == 1, names
-    assert names.count("click") == 1, names
+    # Delivery is at least once: a batch whose answer is lost as the page unloads goes again
+    # with the same uuids, and the lake keeps each uuid once (docs/EVENTS.md).
     records = captured(academy_server, COURSE_SLUG, anonymous_id)
+    by_uuid = {record["uuid"]: record for record in records}
+    names = sorted(record["name"] for record in by_uuid.values())
+    assert names == ["click", "impression"], names
     assert {record["entry_point"] for record in records} == {"academy_home"}
     assert {record["item_kind"] for record in records} == {"course"}
     assert all(record["anonymous_id"] and record["session_id"] for record in records)
-    assert len({record["uuid"] for record in records}) == len(records)

@@ -19,7 +19,6 @@ rows with more after them, which the window state (`window_state.py`) relies on.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +33,7 @@ from academy.events.query import DuckDBEngine
 from academy.experiments.analysis import OTHER
 from academy.experiments.models import Assignment, Experiment
 from academy.experiments.pipeline import exposures_table
+from academy.experiments.window_state import publish_manifest
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -76,12 +76,7 @@ def _save(directory: Path, kept: _Kept) -> None:
         "rows": kept.rows,
         "parts": kept.parts,
     }
-    written = directory / f".{MANIFEST}.{secrets.token_hex(8)}.tmp"
-    written.write_text(json.dumps(manifest, sort_keys=True))
-    os.replace(written, directory / MANIFEST)
-    for path in directory.glob("part-*.parquet"):
-        if path.name not in kept.parts:
-            path.unlink(missing_ok=True)
+    publish_manifest(directory, manifest, files="part-*.parquet", keep=set(kept.parts))
 
 
 def _assignments(experiment: Experiment, *, start: datetime | None, end: datetime) -> pa.Table:

@@ -72,12 +72,9 @@ class WindowState:
             "exposures": self.exposures,
             "files": self.files,
         }
-        written = directory / f".{MANIFEST}.{token}.tmp"
-        written.write_text(json.dumps(manifest, sort_keys=True))
-        os.replace(written, directory / MANIFEST)
-        for path in directory.glob("*.npy"):
-            if not path.name.endswith(f".{token}.npy"):
-                path.unlink(missing_ok=True)
+        publish_manifest(
+            directory, manifest, files="*.npy", keep={f"{name}.{token}.npy" for name in self.sums}
+        )
 
     @classmethod
     def load(cls, directory: Path) -> WindowState | None:
@@ -112,6 +109,19 @@ class WindowState:
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def publish_manifest(
+    directory: Path, manifest: dict[str, Any], *, files: str, keep: set[str]
+) -> None:
+    """Replace `directory`'s manifest atomically, then delete the files matching `files` it no
+    longer names (`keep`): a reader sees the old manifest and files or the new ones."""
+    written = directory / f".{MANIFEST}.{secrets.token_hex(8)}.tmp"
+    written.write_text(json.dumps(manifest, sort_keys=True))
+    os.replace(written, directory / MANIFEST)
+    for path in directory.glob(files):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 def file_stamps(root: Path, paths: list[Path]) -> FileStamps:

@@ -20,10 +20,11 @@ E - window … E - 1. See docs/EXPERIMENTS.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -99,14 +100,13 @@ COLUMNS = (
 Capping = Literal["none", "absolute", "percentile"]
 # Days as integers (days since 1970-01-01): the lag of a row behind its creator's exposure is
 # then an integer subtraction in the join, not a date cast per joined row.
-DAY_NUMBER = "CAST(day AS DATE) - DATE '1970-01-01'"
 EPOCH = date(1970, 1, 1)
 # The rollups metrics are counted from: plain counts, and counts filtered by item.
 ROLLUP_SOURCES = ("creator_daily", "creator_item_daily")
 # Dimension values beyond this many (by creators) are summed into OTHER.
 TOP_VALUES = 8
 # Creators per slice when adding sums up by cell (a slice's values stay in the CPU's cache).
-CELL_SLICE = 1 << 20
+CELL_SLICE = 1 << 18
 # New creators a day are averaged over this many last days for "days remaining".
 ARRIVAL_DAYS = 7
 
@@ -296,13 +296,22 @@ def _window_sum(condition: str, term: str) -> str:
     return f"CAST(COALESCE(SUM(CASE WHEN {condition} THEN {term} END), 0) AS FLOAT)"
 
 
-def _per_unit_sql(metrics: Sequence[MetricSpec], *, first: date, last: date, units: str) -> str:
+def _per_unit_sql(
+    metrics: Sequence[MetricSpec],
+    *,
+    first: date,
+    last: date,
+    units: str,
+    days: dict[str, list[tuple[str, int]]],
+) -> str:
     """Per exposed unit matching `units` (a condition on the `exposed` view) with a rollup row
-    from day `first` to day `last` in a metric's window: the unit and each window sum."""
+    from day `first` to day `last` in a metric's window: the unit and each window sum.
+
+    `days` names, per rollup, the relation of each day read and its day number: a day's file
+    holds that day only, so its day number is a constant rather than a date parsed per row."""
     counts = _counts(metrics)
     names = {count: f"t{i}" for i, count in enumerate(counts)}
     reach, pre_reach = _reaches(metrics)
-    days = f"day BETWEEN {_quote(first.isoformat())} AND {_quote(last.isoformat())}"
 
     # Per creator and day, one column per count: creator_daily for plain counts, the item rollup
     # (filtered by entry point / item kind) for the others.
@@ -313,10 +322,10 @@ def _per_unit_sql(metrics: Sequence[MetricSpec], *, first: date, last: date, uni
         columns = ", ".join(
             f"{_term(c)} AS {names[c]}" if not c.filtered else f"0.0 AS {names[c]}" for c in counts
         )
-        sources.append(
-            f"SELECT creator_id, {DAY_NUMBER} AS day_number, {columns} "  # noqa: S608
-            f"FROM creator_daily WHERE {days}"
-        )
+        sources += [
+            f"SELECT creator_id, {number} AS day_number, {columns} FROM {relation}"  # noqa: S608
+            for relation, number in days.get("creator_daily", [])
+        ]
     if filtered:
         columns = ", ".join(
             f"CASE WHEN {_item_filter(c)} THEN {_term(c)} ELSE 0.0 END AS {names[c]}"
@@ -325,10 +334,14 @@ def _per_unit_sql(metrics: Sequence[MetricSpec], *, first: date, last: date, uni
             for c in counts
         )
         where = " OR ".join(f"({_item_filter(c)})" for c in filtered)
-        sources.append(
-            f"SELECT creator_id, {DAY_NUMBER} AS day_number, {columns} "  # noqa: S608
-            f"FROM creator_item_daily WHERE {days} AND ({where})"
-        )
+        sources += [
+            f"SELECT creator_id, {number} AS day_number, {columns} "  # noqa: S608
+            f"FROM {relation} WHERE {where}"
+            for relation, number in days.get("creator_item_daily", [])
+        ]
+    if not sources:  # no rollup day in range: no rows, with the columns
+        columns = ", ".join(f"0.0 AS {names[c]}" for c in counts)
+        sources.append(f"SELECT '' AS creator_id, 0 AS day_number, {columns} WHERE false")
     rows = " UNION ALL ".join(sources)
 
     # `lag` is the row's day minus the exposure day, in days (integer comparisons per row).
@@ -383,84 +396,101 @@ def window_sums(
     as_of: date,
     first: date,
     events_dir: Path,
-    state_dir: Path | None = None,
-) -> tuple[dict[str, np.ndarray], bool]:
-    """Each exposed creator's window sums (`unit_columns`), as float32 arrays indexed by unit,
-    and whether a state was reused.
+    units: int,
+    state: WindowState | None = None,
+) -> dict[str, np.ndarray]:
+    """Each exposed creator's window sums (`unit_columns`), as float32 arrays indexed by unit.
 
-    Reads the `exposure_units` and `exposed` views and the rollups registered from `first` to
-    `as_of` (see `sufficient_statistics`). With a usable state in `state_dir`, only the days
-    after it (for the creators it covers) and every day of creators exposed since are read;
-    the state is then replaced by this run's, unless it was of a later day.
+    Reads the `exposed` view and the rollups registered from `first` to `as_of` (see
+    `sufficient_statistics`). With a `state` that still describes the data (the caller checks),
+    only the days after it (for the creators it covers) and every day of creators exposed since
+    are read.
     """
     names = unit_columns(metrics)
-    fingerprint = _metrics_fingerprint(metrics)
-    state = WindowState.load(state_dir) if state_dir is not None else None
-    covered = state.units if state is not None else 0
-    units, prefix, whole = engine.query(
-        "SELECT COALESCE(MAX(unit) + 1, 0), "
-        "COALESCE(bit_xor(hash(unit, creator_id, day_number)) FILTER (WHERE unit < ?), 0), "
-        "COALESCE(bit_xor(hash(unit, creator_id, day_number)), 0) FROM exposure_units",
-        [covered],
-    )[0]
-    usable = (
-        state is not None
-        and state.metrics == fingerprint
-        and state.engine == duckdb.__version__
-        and state.as_of <= as_of
-        and state.units <= units
-        and state.exposures == prefix
-        and state.files == _rollup_stamps(events_dir, state.first, state.as_of)
-    )
 
     def add(first: date, last: date, units: str) -> None:
-        # Only the days read are listed (other files are never opened), which also tells
-        # DuckDB how many rows they hold: one day's rows, not the exposures, are then the
-        # join's build side.
+        # Only the days read are registered (other files are never opened), a relation each,
+        # which also tells DuckDB how many rows they hold: one day's rows, not the exposures,
+        # are then the join's build side.
+        days: dict[str, list[tuple[str, int]]] = {}
         for rollup in ROLLUP_SOURCES:
-            engine.register_rollup(
-                events_dir, rollup, start=first.isoformat(), end=last.isoformat()
-            )
+            for offset in range((last - first).days + 1):
+                day = first + timedelta(days=offset)
+                relation = f"{rollup}_day{offset}"
+                if engine.register_rollup(
+                    events_dir, rollup, start=day.isoformat(), end=day.isoformat(), name=relation
+                ):
+                    days.setdefault(rollup, []).append((relation, (day - EPOCH).days))
         # The query's rows come sorted by unit, so the arrays are written in order: scattered
         # writes into 10M-long arrays cost about ten times as much (measured).
-        table = engine.arrow(_per_unit_sql(metrics, first=first, last=last, units=units))
+        table = engine.arrow(_per_unit_sql(metrics, first=first, last=last, units=units, days=days))
         rows = table.column("unit").to_numpy()
         for name in names:
             sums[name][rows] += table.column(name).to_numpy()
 
-    if usable and state is not None:
-        # The state's arrays (mapped copy-on-write), longer by any creators exposed since.
-        sums = {
-            name: state.sums[name]
-            if state.units == units
-            else np.concatenate([state.sums[name], np.zeros(units - state.units, np.float32)])
-            for name in names
-        }
-        old = f"unit < {state.units} AND day_number <= {(state.as_of - EPOCH).days}"
-        if state.as_of < as_of:
-            add(state.as_of + timedelta(days=1), as_of, old)
-        new_start = engine.query(f"SELECT MIN(day_number) FROM exposed WHERE NOT ({old})")[0][0]  # noqa: S608
-        if new_start is not None:
-            _reach, pre_reach = _reaches(metrics)
-            new_first = EPOCH + timedelta(days=int(new_start) - pre_reach)
-            add(new_first, as_of, f"NOT ({old})")
-        first = min(first, state.first)
-    else:
+    if state is None:
         sums = {name: np.zeros(units, dtype=np.float32) for name in names}
         add(first, as_of, "true")
-    # An analysis of an earlier day (`--date`) leaves a later day's state alone.
-    if state_dir is not None and (state is None or as_of >= state.as_of):
-        WindowState(
-            metrics=fingerprint,
-            engine=duckdb.__version__,
-            first=first,
-            as_of=as_of,
-            units=units,
-            exposures=whole,
-            files=_rollup_stamps(events_dir, first, as_of),
-            sums=sums,
-        ).save(state_dir)
-    return sums, usable
+        return sums
+    # The state's arrays (mapped copy-on-write), longer by any creators exposed since.
+    sums = {
+        name: state.sums[name]
+        if state.units == units
+        else np.concatenate([state.sums[name], np.zeros(units - state.units, np.float32)])
+        for name in names
+    }
+    old = f"unit < {state.units} AND day_number <= {(state.as_of - EPOCH).days}"
+    if state.as_of < as_of:
+        add(state.as_of + timedelta(days=1), as_of, old)
+    new_start = engine.query(f"SELECT MIN(day_number) FROM exposed WHERE NOT ({old})")[0][0]  # noqa: S608
+    if new_start is not None:
+        _reach, pre_reach = _reaches(metrics)
+        new_first = EPOCH + timedelta(days=int(new_start) - pre_reach)
+        add(new_first, as_of, f"NOT ({old})")
+    return sums
+
+
+def _unit_cells(
+    engine: DuckDBEngine, *, keys: str, unit: str, units: int, state: WindowState | None
+) -> tuple[np.ndarray, list[list[Any]]]:
+    """Each unit's cell, as an index into the cells' keys (int32), and those keys: the cell
+    hash, variation, exposure day (ISO) and dimension values.
+
+    The units a `state` covers keep its cells; only the exposures since are read, grouped by
+    their keys, and matched to a cell by hash."""
+    covered = state.units if state is not None else 0
+    codes = np.empty(units, dtype=np.int32)
+    cell_keys = [list(key) for key in state.cell_keys] if state is not None else []
+    if state is not None:
+        codes[:covered] = state.cells
+    if covered == units:
+        return codes, cell_keys
+    known = {key[0] for key in cell_keys}
+    for row in engine.query(
+        f"SELECT hash({keys}) AS cell, {keys} FROM exposures "  # noqa: S608
+        f"WHERE {unit} >= {covered} GROUP BY {keys}"
+    ):
+        if row[0] not in known:
+            day = row[2]
+            cell_keys.append([row[0], row[1], day.isoformat() if day else None, *row[3:]])
+    engine.connection.register(
+        "cell_codes",
+        pa.table(
+            {
+                "cell": pa.array([key[0] for key in cell_keys], pa.uint64()),
+                "code": pa.array(np.arange(len(cell_keys), dtype=np.int32)),
+            }
+        ),
+    )
+    try:
+        found = engine.connection.execute(
+            "SELECT e.unit, c.code FROM exposure_units AS e "  # noqa: S608
+            f"JOIN cell_codes AS c ON c.cell = e.cell WHERE e.unit >= {covered}"
+        ).fetchnumpy()
+    finally:
+        engine.connection.unregister("cell_codes")
+    codes[np.asarray(found["unit"])] = np.asarray(found["code"])
+    return codes, cell_keys
 
 
 def _values(
@@ -499,9 +529,26 @@ def _percentile_caps(
     for i, metric in enumerate(metrics):
         if metric.capping != "percentile":
             continue
-        value = _values(metric, roles[i], sums)["v"]
-        caps[metric.key] = float(np.quantile(value, metric.cap_value or 1.0)) if value.size else 0.0
+        value = sums[roles[i]["n"]]
+        if metric.kind == "proportion":
+            value = (value >= 1).astype(np.float32)
+        caps[metric.key] = _quantile(value, metric.cap_value or 1.0) if value.size else 0.0
     return caps
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    """`np.quantile(values, q)` in doubles, without a double copy of float32 `values`: the two
+    ranks around the quantile are found by partition (float32 holds them exactly), then
+    interpolated as numpy's default ("linear") method does."""
+    n = values.size
+    # numpy's virtual index and interpolation for "linear", term by term: the same result.
+    virtual = (n - 1) * q
+    below = min(max(int(np.floor(virtual)), 0), n - 1)
+    above = min(below + 1, n - 1)
+    ranked = np.partition(values, (below, above))
+    low, high = float(ranked[below]), float(ranked[above])
+    gamma = virtual - below
+    return high - (high - low) * (1 - gamma) if gamma >= 0.5 else low + (high - low) * gamma
 
 
 def _cell_sums(
@@ -510,21 +557,25 @@ def _cell_sums(
     cell_of_unit: np.ndarray,
     cells: int,
     caps: dict[str, float],
+    *,
+    workers: int = 1,
 ) -> np.ndarray:
     """Each metric's sums (`_sums` order, a column each) per cell (a row each) over the exposed
     creators whose window sums are `sums` and cells `cell_of_unit`.
 
-    numpy's bincount over slices of creators: the cells' totals stay in the CPU's cache, and
-    it costs a third of DuckDB's GROUP BY with the same sums (measured, 10M creators)."""
+    numpy's bincount over slices of creators, the slices shared by `workers` threads (numpy
+    releases the GIL in most of the work): the cells' totals stay in the CPU's cache, and it
+    costs a third of DuckDB's GROUP BY with the same sums (measured, 10M creators)."""
     roles = _window_sums(metrics)[1]
     width = sum(len(_sums(metric)) for metric in metrics)
-    totals = np.zeros((cells, width))
-    for start in range(0, len(cell_of_unit), CELL_SLICE):
+
+    def add_slice(start: int) -> np.ndarray:
+        totals = np.zeros((cells, width))
         index = cell_of_unit[start : start + CELL_SLICE]
         chunk = {name: values[start : start + CELL_SLICE] for name, values in sums.items()}
         column = 0
 
-        def add(weights: np.ndarray, index: np.ndarray = index) -> None:
+        def add(weights: np.ndarray) -> None:
             nonlocal column
             totals[:, column] += np.bincount(index, weights=weights, minlength=cells)
             column += 1
@@ -548,7 +599,13 @@ def _cell_sums(
                 p = capped(raw["p"])
                 for weights in (p, p * p, v * p):
                     add(weights)
-    return totals
+        return totals
+
+    starts = range(0, len(cell_of_unit), CELL_SLICE)
+    if workers <= 1 or len(starts) <= 1:
+        return sum((add_slice(start) for start in starts), np.zeros((cells, width)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(add_slice, starts), np.zeros((cells, width)))
 
 
 def sufficient_statistics(
@@ -565,18 +622,18 @@ def sufficient_statistics(
 
     `exposures` (an Arrow table or a Parquet file; its row number is the creator's *unit*) has
     creator_id, variation, exposure_day (DATE) and the dimension columns. Each exposed creator's
-    window sums come from the rollups under `events_dir`, joined with the exposures in one
-    DuckDB query; percentile caps are computed from those (a zero for every creator without
-    rows); then the sums per cell (variation by exposure day by dimension values) are added up
-    here into days and dimension values.
+    window sums come from the rollups under `events_dir`, joined with the exposures in DuckDB;
+    percentile caps are computed from those (a zero for every creator without rows); then the
+    sums per cell (variation by exposure day by dimension values) are added up here into days
+    and dimension values.
 
-    With a `state_dir`, the window sums of the last run are kept there (`WindowState`) and the
-    next run adds only what is new — the rollup days after the state's day for the creators it
-    has, and every day for creators exposed since — as long as the state still describes the
-    data: the same metrics, the same exposures in front, the same rollup files. Otherwise the
-    sums are computed from scratch and the state replaced. Both ways give the same sums.
+    With a `state_dir`, the window sums and cells of the last run are kept there
+    (`WindowState`) and the next run adds only what is new — the rollup days after the state's
+    day for the creators it has, and every day for creators exposed since — as long as the
+    state still describes the data: the same metrics, the same exposures in front, the same
+    rollup files. Otherwise the sums are computed from scratch and the state replaced. Both
+    ways give the same sums.
     """
-    connection = engine.connection
     if isinstance(exposures, Path):
         engine.query(
             "CREATE OR REPLACE TEMP VIEW exposures AS "  # noqa: S608
@@ -587,11 +644,11 @@ def sufficient_statistics(
         exposures = exposures.append_column(
             "unit", pa.array(np.arange(exposures.num_rows, dtype=np.int64))
         )
-        connection.register("exposures", exposures)
+        engine.connection.register("exposures", exposures)
         unit = "unit"
     keys = ", ".join(("variation", "exposure_day", *dimensions))
     # A cell is one combination of variation, exposure day and dimension values. The table is
-    # read by several queries below: made once, in unit order (the order it is read in).
+    # read by several queries below: made once.
     engine.query(
         "CREATE OR REPLACE TEMP TABLE exposure_units AS "  # noqa: S608
         f"SELECT creator_id, exposure_day - DATE '1970-01-01' AS day_number, {unit} AS unit, "
@@ -602,61 +659,114 @@ def sufficient_statistics(
         "CREATE OR REPLACE TEMP VIEW exposed AS "  # noqa: S608
         f"SELECT * FROM exposure_units WHERE day_number <= {as_of_number}"
     )
-    cells = connection.sql(
-        f"SELECT hash({keys}) AS cell, {keys}, COUNT(*) AS creators FROM exposures "  # noqa: S608
-        f"WHERE exposure_day <= DATE {_quote(as_of.isoformat())} GROUP BY {keys}"
-    ).to_arrow_table()
-    columns = ("creators", *(f"{m.key}__{name}" for m in metrics for name in _sums(m)))
-    if cells.num_rows == 0:
-        return Aggregates(columns=columns)
-    start = min(cells.column("exposure_day").to_pylist())
-    _reach, pre_reach = _reaches(metrics)
-    first = start - timedelta(days=pre_reach)
-    sums, reused = window_sums(
-        engine, metrics, as_of=as_of, first=first, events_dir=events_dir, state_dir=state_dir
-    )
-    # Each creator's cell, as a row of `cells` (-1: not exposed by `as_of`).
-    connection.register(
-        "cell_rows",
-        pa.table(
-            {
-                "cell": cells.column("cell"),
-                "row": pa.array(np.arange(cells.num_rows, dtype=np.int32)),
-            }
-        ),
-    )
     try:
-        found = connection.execute(
-            "SELECT e.unit, COALESCE(c.row, -1) AS row FROM exposure_units AS e "  # noqa: S608
-            f"LEFT JOIN cell_rows AS c ON c.cell = e.cell AND e.day_number <= {as_of_number}"
-        ).fetchnumpy()
+        saved = WindowState.load(state_dir) if state_dir is not None else None
+        fingerprint = _metrics_fingerprint(metrics)
+        row = "hash(unit, creator_id, day_number, cell)"
+        units, prefix, whole = engine.query(
+            f"SELECT COALESCE(MAX(unit) + 1, 0), "  # noqa: S608
+            f"COALESCE(bit_xor({row}) FILTER (WHERE unit < ?), 0), "
+            f"COALESCE(bit_xor({row}), 0) FROM exposure_units",
+            [saved.units if saved is not None else 0],
+        )[0]
+        usable = (
+            saved is not None
+            and saved.metrics == fingerprint
+            and saved.engine == duckdb.__version__
+            and saved.as_of <= as_of
+            and saved.units <= units
+            and saved.exposures == prefix
+            and saved.files == _rollup_stamps(events_dir, saved.first, saved.as_of)
+        )
+        state = saved if usable else None
+        codes, cell_keys = _unit_cells(engine, keys=keys, unit=unit, units=units, state=state)
+        # Units exposed after `as_of` (an analysis of an earlier day) take no part.
+        cell_days = np.asarray([_day_number(key[2]) for key in cell_keys], dtype=np.int64)
+        included = cell_days[codes] <= as_of_number if units else np.zeros(0, dtype=bool)
+        creators = np.bincount(codes[included], minlength=len(cell_keys))
+        present = np.flatnonzero(creators)
+        columns = ("creators", *(f"{m.key}__{name}" for m in metrics for name in _sums(m)))
+        if present.size == 0:
+            return Aggregates(columns=columns)
+        _reach, pre_reach = _reaches(metrics)
+        first = EPOCH + timedelta(days=int(cell_days[present].min()) - pre_reach)
+        if state is not None:
+            first = min(first, state.first)
+        sums = window_sums(
+            engine,
+            metrics,
+            as_of=as_of,
+            first=first,
+            events_dir=events_dir,
+            units=units,
+            state=state,
+        )
     finally:
-        connection.unregister("cell_rows")
         engine.query("DROP VIEW IF EXISTS exposed")
         engine.query("DROP TABLE IF EXISTS exposure_units")
-    cell_of_unit = np.full(len(next(iter(sums.values()))), -1, dtype=np.int64)
-    cell_of_unit[np.asarray(found["unit"])] = np.asarray(found["row"])
-    if (cell_of_unit < 0).any():
-        included = cell_of_unit >= 0
-        sums = {name: values[included] for name, values in sums.items()}
-        cell_of_unit = cell_of_unit[included]
-    caps = _percentile_caps(metrics, sums)
-    matrix = np.zeros((cells.num_rows, len(columns)))
-    matrix[:, 0] = cells.column("creators").to_numpy().astype(np.float64)
-    matrix[:, 1:] = _cell_sums(metrics, sums, cell_of_unit, cells.num_rows, caps)
-    aggregates = _collect(cells, matrix, columns, dimensions)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # An analysis of an earlier day (`--date`) leaves a later day's state alone. The state
+        # is written while the cells are added up (the arrays are not changed after this).
+        saving = None
+        if state_dir is not None and (saved is None or as_of >= saved.as_of):
+            new_state = WindowState(
+                metrics=fingerprint,
+                engine=duckdb.__version__,
+                first=first,
+                as_of=as_of,
+                units=units,
+                exposures=whole,
+                files=_rollup_stamps(events_dir, first, as_of),
+                sums=sums,
+                cells=codes,
+                cell_keys=cell_keys,
+            )
+            saving = background.submit(new_state.save, state_dir)
+        # Cells as rows of the result: those with creators by `as_of`.
+        row_of_code = np.full(len(cell_keys), -1, dtype=np.int64)
+        row_of_code[present] = np.arange(present.size)
+        cell_of_unit = row_of_code[codes]
+        if not included.all():
+            sums = {name: values[included] for name, values in sums.items()}
+            cell_of_unit = cell_of_unit[included]
+        caps = _percentile_caps(metrics, sums)
+        matrix = np.zeros((present.size, len(columns)))
+        matrix[:, 0] = creators[present]
+        matrix[:, 1:] = _cell_sums(
+            metrics, sums, cell_of_unit, present.size, caps, workers=_threads(engine)
+        )
+        if saving is not None:
+            saving.result()
+    keyed = [_cell_key(cell_keys[code]) for code in present]
+    aggregates = _collect(keyed, matrix, columns, dimensions)
     aggregates.caps.update(caps)
-    aggregates.state_reused = reused
+    aggregates.state_reused = state is not None
     return aggregates
 
 
+def _day_number(day: str) -> int:
+    return (date.fromisoformat(day) - EPOCH).days
+
+
+def _cell_key(key: list[Any]) -> tuple[Any, ...]:
+    """A cell's variation, exposure day and dimension values (without its hash)."""
+    return (key[1], date.fromisoformat(key[2]), *key[3:])
+
+
+def _threads(engine: DuckDBEngine) -> int:
+    found = engine.query("SELECT current_setting('threads')")
+    return max(1, int(found[0][0]))
+
+
 def _collect(
-    cells: pa.Table, matrix: np.ndarray, columns: tuple[str, ...], dimensions: Sequence[Dimension]
+    cells: Sequence[tuple[Any, ...]],
+    matrix: np.ndarray,
+    columns: tuple[str, ...],
+    dimensions: Sequence[Dimension],
 ) -> Aggregates:
-    """Add the cells' sums (`matrix`, a row per cell) up into per-day and per-dimension-value
-    sums (sums are additive)."""
-    keys = ("variation", "exposure_day", *dimensions)
-    key_rows = list(zip(*(cells.column(k).to_pylist() for k in keys), strict=True))
+    """Add the cells' sums (`matrix`, a row per cell of `cells`: variation, exposure day and
+    dimension values) up into per-day and per-dimension-value sums (sums are additive)."""
+    key_rows = list(cells)
     aggregates = Aggregates(columns=columns)
     groupings: list[tuple[str | None, int]] = [(None, 1)]
     groupings += [(name, 2 + i) for i, name in enumerate(dimensions)]

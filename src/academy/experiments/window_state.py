@@ -13,6 +13,10 @@ the exposures) with what they were computed from:
 - the size and modification time of every rollup file read, since a day rolled up again (late
   events) changes sums already added.
 
+It also keeps each exposed creator's *cell* (a code per unit into `cell_keys`: the variation,
+exposure day and dimension values with their hash), so that only new exposures are sorted into
+cells; the exposures fingerprint covers the cell hash, so a changed dimension value starts again.
+
 The pipeline (`pipeline.window_sums`) adds to a state only when all of that still holds, and
 otherwise starts again from nothing; the sums are the same either way (a test checks it). The
 state holds no creator id, only numbers by row position; an erased creator changes the
@@ -35,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
+CELLS = "cells"
 
 FileStamps = dict[str, list[int]]
 
@@ -51,13 +56,16 @@ class WindowState:
     exposures: int
     files: FileStamps
     sums: dict[str, np.ndarray]
+    # Each unit's cell: an index into `cell_keys` (int32), and the cells' keys as JSON values.
+    cells: np.ndarray
+    cell_keys: list[list[Any]]
 
     def save(self, directory: Path) -> None:
         """Write the state in place of the one there: the arrays under new names, then the
         manifest naming them (atomically), then the old arrays go."""
         directory.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(8)
-        for name, values in self.sums.items():
+        for name, values in {**self.sums, CELLS: self.cells}.items():
             # Plain .npy files: no archive to checksum, and a later run maps them lazily.
             np.save(directory / f"{name}.{token}.npy", values, allow_pickle=False)
         manifest: dict[str, Any] = {
@@ -71,10 +79,10 @@ class WindowState:
             "units": self.units,
             "exposures": self.exposures,
             "files": self.files,
+            "cell_keys": self.cell_keys,
         }
-        publish_manifest(
-            directory, manifest, files="*.npy", keep={f"{name}.{token}.npy" for name in self.sums}
-        )
+        kept = {f"{name}.{token}.npy" for name in (*self.sums, CELLS)}
+        publish_manifest(directory, manifest, files="*.npy", keep=kept)
 
     @classmethod
     def load(cls, directory: Path) -> WindowState | None:
@@ -87,15 +95,19 @@ class WindowState:
             if manifest.get("format") != FORMAT:
                 return None
             units = int(manifest["units"])
-            sums = {
+            arrays = {
                 str(name): np.load(
                     directory / f"{name}.{manifest['token']}.npy",
                     mmap_mode="c",
                     allow_pickle=False,
                 )
-                for name in manifest["columns"]
+                for name in (*manifest["columns"], CELLS)
             }
-            if any(values.shape != (units,) for values in sums.values()):
+            if any(values.shape != (units,) for values in arrays.values()):
+                return None
+            cells = arrays.pop(CELLS)
+            cell_keys = [list(key) for key in manifest["cell_keys"]]
+            if cells.dtype != np.int32 or (units and int(cells.max()) >= len(cell_keys)):
                 return None
             return cls(
                 metrics=str(manifest["metrics"]),
@@ -105,7 +117,9 @@ class WindowState:
                 units=units,
                 exposures=int(manifest["exposures"]),
                 files={str(k): [int(x) for x in v] for k, v in manifest["files"].items()},
-                sums=sums,
+                sums=arrays,
+                cells=cells,
+                cell_keys=cell_keys,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

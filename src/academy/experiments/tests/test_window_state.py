@@ -14,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from academy.events.capture import CaptureLog
 from academy.events.lake import compact
 from academy.events.query import DuckDBEngine
 from academy.events.rollups import rollup_days
+from academy.experiments import pipeline
 from academy.experiments.pipeline import Aggregates, MetricSpec, sufficient_statistics
 from academy.experiments.tests.test_pipeline import (
     AS_OF,
@@ -162,3 +165,27 @@ def test_analysing_an_earlier_day_leaves_the_later_state_alone(
     assert not earlier.state_reused
     assert_same(earlier, analyse(directory, creators, YESTERDAY, None))
     assert WindowState.load(state).as_of == AS_OF  # type: ignore[union-attr]
+
+
+def test_cells_added_up_in_slices_on_two_threads_give_the_same_sums(
+    lake: tuple[Path, list[Creator]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory, creators = lake
+    expected = analyse(directory, creators, AS_OF, None)
+    # Slices of 16 creators (90 here), shared by two threads as at 10M creators.
+    monkeypatch.setattr(pipeline, "CELL_SLICE", 16)
+    with DuckDBEngine(threads=2) as engine:
+        got = sufficient_statistics(
+            engine, METRICS, exposures=exposures(creators), events_dir=directory, as_of=AS_OF
+        )
+    assert_same(got, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 10_000).map(lambda n: n / 8), min_size=1, max_size=300),
+    q=st.floats(0, 1),
+)
+def test_percentile_caps_are_numpys_quantile_to_the_last_bit(values: list[float], q: float) -> None:
+    array = np.asarray(values, dtype=np.float32)
+    assert pipeline._quantile(array, q) == float(np.quantile(array.astype(np.float64), q))

@@ -274,9 +274,10 @@ def main(argv: list[str] | None = None) -> None:
 card CTR as a ratio, active days — each with CUPED where it applies — and a guardrail capped at
 its 99th percentile, 7-day windows), 2 variations, 4 dimensions; {rollup_rows:,} creator_daily
 rows over {PRE_DAYS + EXPOSURE_DAYS + POST_DAYS} days. The window sums of every exposed creator
-come from one DuckDB query over the rollups, then `academy.stats` computes every comparison,
-slice and day of the cumulative series. Median of {RUNS} runs in one process, {cores} cores;
-load average before the runs {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.
+come from DuckDB queries over the rollups and are added up by cell in numpy, then
+`academy.stats` computes every comparison, slice and day of the cumulative series. Median of
+{RUNS} runs in one process, {cores} cores; load average before the runs
+{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.
 
 - **Daily refresh** — how the scheduled analysis runs each day: yesterday's window sums (the
   experiment's `WindowState`) plus the one new day of rollups, and every day of the windows of
@@ -290,7 +291,8 @@ load average before the runs {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.
 {row(f"from scratch, as of {REFRESH_DAY}", scratch)}
 {row(f"from scratch, as of {AS_OF} (every day of every window)", whole)}
 
-Peak RSS {peak:.0f} MiB (the state is {WINDOW_SUMS} float32 arrays of one value per creator).
+Peak RSS {peak:.0f} MiB (the state is {WINDOW_SUMS} float32 arrays of one value per creator and
+an int32 array of their cells).
 From scratch, the cost is the join of {rollup_rows:,} rollup rows with the exposures on the
 creator id and the grouping of what it finds by creator; the refresh joins one day.
 """,

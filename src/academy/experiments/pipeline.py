@@ -471,8 +471,7 @@ def _unit_cells(
         f"WHERE {unit} >= {covered} GROUP BY {keys}"
     ):
         if row[0] not in known:
-            day = row[2]
-            cell_keys.append([row[0], row[1], day.isoformat() if day else None, *row[3:]])
+            cell_keys.append([row[0], row[1], row[2].isoformat(), *row[3:]])
     engine.connection.register(
         "cell_codes",
         pa.table(
@@ -489,6 +488,8 @@ def _unit_cells(
         ).fetchnumpy()
     finally:
         engine.connection.unregister("cell_codes")
+    if len(found["unit"]) != units - covered:  # two cells with one hash (not seen in practice)
+        raise RuntimeError("the exposures' cells could not be told apart by their hash")
     codes[np.asarray(found["unit"])] = np.asarray(found["code"])
     return codes, cell_keys
 
@@ -571,9 +572,10 @@ def _cell_sums(
 
     def add_slice(start: int) -> np.ndarray:
         totals = np.zeros((cells, width))
-        index = cell_of_unit[start : start + CELL_SLICE]
+        everyone = cell_of_unit[start : start + CELL_SLICE]
         chunk = {name: values[start : start + CELL_SLICE] for name, values in sums.items()}
         column = 0
+        index = everyone
 
         def add(weights: np.ndarray) -> None:
             nonlocal column
@@ -581,8 +583,9 @@ def _cell_sums(
             column += 1
 
         for i, metric in enumerate(metrics):
-            raw = _values(metric, roles[i], chunk)
             cap = _cap(metric, caps)
+            index, metric_chunk = _active(roles[i], everyone, chunk, cap)
+            raw = _values(metric, roles[i], metric_chunk)
 
             def capped(values: np.ndarray, cap: float | None = cap) -> np.ndarray:
                 return np.minimum(values, float(cap)) if cap is not None else values
@@ -606,6 +609,25 @@ def _cell_sums(
         return sum((add_slice(start) for start in starts), np.zeros((cells, width)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(add_slice, starts), np.zeros((cells, width)))
+
+
+def _active(
+    columns: dict[str, str], index: np.ndarray, chunk: dict[str, np.ndarray], cap: float | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The cells and window sums of the creators for whom one metric has a value other than
+    zero, when they are under half of `chunk`: the others add nothing to any of its sums (every
+    sum is of products of its values, and capping at a cap ≥ 0 keeps a zero a zero), and most
+    creators have no "not interested" tap or completed lesson in a week."""
+    names = sorted(set(columns.values()))
+    if cap is not None and cap < 0:
+        return index, chunk
+    nonzero = chunk[names[0]] != 0
+    for name in names[1:]:
+        nonzero |= chunk[name] != 0
+    if np.count_nonzero(nonzero) * 2 >= nonzero.size:
+        return index, chunk
+    rows = np.flatnonzero(nonzero)
+    return index[rows], {name: chunk[name][rows] for name in names}
 
 
 def sufficient_statistics(

@@ -189,3 +189,40 @@ def test_cells_added_up_in_slices_on_two_threads_give_the_same_sums(
 def test_percentile_caps_are_numpys_quantile_to_the_last_bit(values: list[float], q: float) -> None:
     array = np.asarray(values, dtype=np.float32)
     assert pipeline._quantile(array, q) == float(np.quantile(array.astype(np.float64), q))
+
+
+def test_cell_sums_equal_a_plain_sum_per_cell_when_most_creators_have_no_value() -> None:
+    # 5,000 creators in 7 cells; most have nothing in most windows, as in a real week.
+    rng = np.random.default_rng(7)
+    creators, cells = 5_000, 7
+    names = pipeline.unit_columns(METRICS)
+    sums = {
+        name: (rng.poisson(2.0, creators) * (rng.random(creators) < share)).astype(np.float32)
+        for name, share in zip(names, np.linspace(0.05, 0.9, len(names)), strict=True)
+    }
+    cell_of_unit = rng.integers(0, cells, creators)
+    caps = pipeline._percentile_caps(METRICS, sums)
+
+    got = pipeline._cell_sums(METRICS, sums, cell_of_unit, cells, caps, workers=2)
+
+    # Every creator's value of every metric sum, added per cell with np.add.at.
+    roles = pipeline._window_sums(METRICS)[1]
+    expected = np.zeros_like(got)
+    column = 0
+    for metric, columns in zip(METRICS, roles, strict=True):
+        values = pipeline._values(metric, columns, sums)
+        cap = pipeline._cap(metric, caps)
+        v = np.minimum(values["v"], cap) if cap is not None else values["v"]
+        if metric.kind == "ratio":
+            x = values["x"]
+            products = [v, v * v, x, x * x, x * v]
+        else:
+            products = [v, v * v]
+            if metric.cuped:
+                p = np.minimum(values["p"], cap) if cap is not None else values["p"]
+                products += [p, p * p, v * p]
+        for product in products:
+            np.add.at(expected[:, column], cell_of_unit, product)
+            column += 1
+    assert column == got.shape[1]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -401,6 +401,13 @@ def spelling_fixes(terms: Sequence[str], facts: _IndexFacts | None = None) -> di
     return fixes
 
 
+def _any_word(match: MatchQuery) -> MatchQuery:
+    """Any of ``match``'s words."""
+    return MatchQuery.of_terms(
+        tuple(dict.fromkeys(word for group in match.groups for word in group)), any_word=True
+    )
+
+
 def _fixed_text(text: str, fixes: dict[str, str]) -> str:
     return " ".join(fixes.get(word, word) for word in words(text))
 
@@ -442,34 +449,44 @@ def search_documents(
     )  # fmt: skip
     if parsed.is_empty:
         return empty
-    backend = backend_for()
     terms = parsed.terms
     facts = _index_facts()
+    backend = backend_for(version=facts.token)
     fixes = spelling_fixes(terms, facts)
     window = max(RERANK_WINDOW, page * page_size)
     # An item may match in several languages: fetch more documents than `window` items.
     limit = window * (1 if filters.language else 2)
 
+    match = MatchQuery.of_terms(terms)
+    fixed_match = (
+        MatchQuery.of_terms(tuple(dict.fromkeys(fixes.get(t, t) for t in terms))) if fixes else None
+    )
+    # What this page may run, asked for as a chain (one statement on PostgreSQL): the query as
+    # typed; when a word is unknown and it found nothing, the fixed query; when the latter of
+    # them found few items, any of its words.
+    chain = [(match, 0)]
+    if fixed_match is not None:
+        chain.append((fixed_match, 1))
+    if len((fixed_match or match).groups) > 1:
+        chain.append((_any_word(fixed_match or match), FEW_RESULTS))
+    answered = backend.candidates_many(chain, filters, limit=limit)
+
     def matches(match: MatchQuery) -> tuple[list[Candidate], int, bool]:
         # Items found, and whether there are more: counting every match of a common word would
         # cost more than the search itself, so a page says "more than N results" instead.
-        found = backend.candidates(match, filters, limit=limit)
+        found = answered.get(match) or backend.candidates(match, filters, limit=limit)
         return found.candidates, len({c.item for c in found.candidates}), not found.complete
 
-    match = MatchQuery.of_terms(terms)
     candidates, total, more = matches(match)
     searched, corrected = parsed.text, False
-    if total == 0 and fixes:
-        fixed_match = MatchQuery.of_terms(tuple(dict.fromkeys(fixes.get(t, t) for t in terms)))
+    if total == 0 and fixed_match is not None:
         fixed = matches(fixed_match)
         if fixed[1]:
             match, (candidates, total, more) = fixed_match, fixed
             searched, corrected = _fixed_text(parsed.text, fixes), True
     if total < FEW_RESULTS and len(match.groups) > 1:
         # Few items have every word: add those with some of them, after the complete matches.
-        broader = MatchQuery.of_terms(
-            tuple(dict.fromkeys(word for group in match.groups for word in group)), any_word=True
-        )
+        broader = _any_word(match)
         complete = {candidate.document_id for candidate in candidates}
         worst = min((candidate.text_score for candidate in candidates), default=0.0)
         broader_candidates, total, more = matches(broader)

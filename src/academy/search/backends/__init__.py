@@ -8,6 +8,7 @@ shared, so the two engines differ only in how they match, score and highlight.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,6 +77,14 @@ class SearchBackend(Protocol):
         """The best ``limit`` matching documents, best first, as ``tiered`` orders them."""
         ...
 
+    def candidates_many(
+        self, queries: Sequence[tuple[MatchQuery, int]], filters: Filters, *, limit: int
+    ) -> dict[MatchQuery, Matches]:
+        """``candidates`` of a chain of (query, fewer_than): the first query, then each next
+        one while every query before it found fewer items (distinct ``Candidate.item``) than
+        its ``fewer_than``; the queries not asked for are left out of the answer."""
+        ...
+
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
         """The title with its matches marked and the best passage of the body or summary."""
         ...
@@ -89,8 +98,12 @@ class SearchBackend(Protocol):
         ...
 
 
-def backend_for(db: BaseDatabaseWrapper | None = None) -> SearchBackend:
-    """The backend of the database in use (``connection.vendor``)."""
+def backend_for(
+    db: BaseDatabaseWrapper | None = None, *, version: int | None = None
+) -> SearchBackend:
+    """The backend of the database in use (``connection.vendor``). ``version`` is the index's
+    version token (models.IndexVersion) when the caller has read it: what a backend caches
+    about the index is kept while it holds."""
     db = db or connection
     if db.vendor == "sqlite":
         from academy.search.backends.sqlite import SqliteBackend
@@ -99,7 +112,7 @@ def backend_for(db: BaseDatabaseWrapper | None = None) -> SearchBackend:
     if db.vendor == "postgresql":
         from academy.search.backends.postgres import PostgresBackend
 
-        return PostgresBackend(db)
+        return PostgresBackend(db, version=version)
     raise NotImplementedError(f"Search supports SQLite and PostgreSQL, not {db.vendor}.")
 
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -285,48 +287,225 @@ def _rows_by_column(node: dict[str, Any], divisor: float = 1.0) -> dict[str, flo
     return found
 
 
+# PostgreSQL compiles a statement to machine code (JIT) when its estimated cost passes
+# jit_above_cost (100,000 by default). Walks of the three languages and estimates of common
+# words pass it, and compiling costs 2-3 ms, more than running them (docs/SEARCH.md). Matching
+# statements and their EXPLAINs run with JIT off: SET LOCAL in the same query string holds for
+# that statement only (a query string of several statements is one transaction).
+WITHOUT_JIT = "SET LOCAL jit = off; "
+
+
+def _execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql`` without JIT; the cursor is left on its results."""
+    cursor.execute(WITHOUT_JIT + sql, params)
+    cursor.nextset()
+
+
+def _bounds(queries: Sequence[tuple[MatchQuery, int]], number: int) -> list[int]:
+    """When query ``number`` of a chain (query, fewer_than) is asked for: when each query
+    before it found fewer items than these, so that every query from the one after it to
+    ``number`` was asked for (a query is asked for when all before it found fewer items than
+    its ``fewer_than``)."""
+    return [
+        min(fewer_than for _query, fewer_than in queries[before + 1 : number + 1])
+        for before in range(number)
+    ]
+
+
+def _best_first(candidate: Candidate) -> tuple[float, int]:
+    return (-candidate.text_score, candidate.document_id)
+
+
+@dataclass
+class _WordEstimates:
+    """What the planner expects of single words, as of one index version: documents matching
+    each (word, filters, column, language), documents with a value in each (filters, column,
+    language), every document, and the words each configuration drops (stop words)."""
+
+    version: int
+    rows: dict[tuple[str, Filters, str, str], float] = field(default_factory=dict)
+    valued: dict[tuple[Filters, str, str], float] = field(default_factory=dict)
+    documents: float | None = None
+    dropped: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+
+class _WordEstimatesCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.estimates: _WordEstimates | None = None
+
+    def current(self, version: int) -> _WordEstimates:
+        with self.lock:
+            if self.estimates is None or self.estimates.version != version:
+                self.estimates = _WordEstimates(version=version)
+            return self.estimates
+
+
+_word_estimates = _WordEstimatesCache()
+# Words are estimated alone and combined as PostgreSQL combines them (tsquerysel: a match of
+# all the groups has the product of their selectivities, a group of words 1 - the product of
+# their misses), so a query of known words needs no EXPLAIN. Bounded: past this many entries
+# the cache starts again.
+WORD_ESTIMATES = 50_000
+
+
 class PostgresBackend:
     vendor = "postgresql"
 
-    def __init__(self, db: BaseDatabaseWrapper) -> None:
+    def __init__(self, db: BaseDatabaseWrapper, *, version: int | None = None) -> None:
         self.db = db
+        self.version = version
 
     def _plan(self, sql: str, params: Sequence[str]) -> dict[str, Any]:
         with self.db.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            _execute(cursor, f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
         top: dict[str, Any] = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
         return top
 
     def _expected_matches(
-        self, query: MatchQuery, filters: Filters
-    ) -> tuple[dict[tuple[str, str], float], float]:
+        self, queries: Sequence[MatchQuery], filters: Filters
+    ) -> tuple[list[dict[tuple[str, str], float]], float]:
+        """``_planned_matches``, from the words' estimates when the index version is known and
+        no query completes a prefix."""
+        if self.version is None or any(query.prefix_last for query in queries):
+            return self._planned_matches(queries, filters)
+        estimates = _word_estimates.current(self.version)
+        if len(estimates.rows) > WORD_ESTIMATES:
+            estimates.rows.clear()
+        keys = [(column, language) for column in COLUMNS for language in _languages(filters)]
+        words = {word for query in queries for group in query.groups for word in group}
+        self._estimate_words(estimates, sorted(words), filters, keys)
+        assert estimates.documents is not None
+        expected = []
+        for query in queries:
+            found = {}
+            for column, language in keys:
+                config = CONFIGS[language]
+                selectivity = 1.0
+                valued = estimates.valued[(filters, column, language)]
+                kept = [
+                    [
+                        word
+                        for word in group
+                        if word != "or" and not estimates.dropped[(config, word)]
+                    ]
+                    for group in query.groups
+                ]
+                for group in (group for group in kept if group):
+                    misses = 1.0
+                    for word in group:
+                        rows = estimates.rows[(word, filters, column, language)]
+                        misses *= 1.0 - min(1.0, rows / valued) if valued else 1.0
+                    selectivity *= 1.0 - misses
+                found[(column, language)] = valued * selectivity if any(kept) else 0.0
+            expected.append(found)
+        return expected, estimates.documents
+
+    def _estimate_words(
+        self,
+        estimates: _WordEstimates,
+        words: Sequence[str],
+        filters: Filters,
+        keys: Sequence[tuple[str, str]],
+    ) -> None:
+        """Add what ``estimates`` lacks for ``words`` under ``filters``: one round trip, the
+        words each configuration drops and an EXPLAIN of each word's match alone in each
+        column and language, of each column's documents with a value and of every document."""
+        new = [word for word in words if (word, filters, *keys[0]) not in estimates.rows]
+        valued = [key for key in keys if (filters, *key) not in estimates.valued]
+        if not new and not valued and estimates.documents is not None:
+            return
+        where, filter_params = _filter_sql(filters)
+        branches: list[tuple[str, list[str]]] = []
+        for word in new:
+            single = MatchQuery(groups=((word,),))
+            branches += [
+                _matching(single, column, filters, select="1", tails={}, languages=[language])
+                for column, language in keys
+            ]
+        for column, language in valued:
+            branches.append(
+                (
+                    f"(SELECT 1 FROM {DOCUMENTS} d "  # noqa: S608
+                    f"WHERE d.{column}_{SUFFIXES[language]} IS NOT NULL{where})",
+                    list(filter_params),
+                )
+            )
+        pairs = [(config, word) for word in new for config in CONFIGS.values()]
+        dropped_sql = "SELECT " + (
+            ", ".join(
+                f"numnode(websearch_to_tsquery('{config}'::regconfig, %s))" for config, _ in pairs
+            )
+            or "1"
+        )
+        with self.db.cursor() as cursor:
+            _execute(
+                cursor,
+                f"{dropped_sql}; EXPLAIN (FORMAT JSON) "
+                + " UNION ALL ".join([*(sql for sql, _params in branches), EVERY_DOCUMENT]),
+                [word for _config, word in pairs]
+                + [param for _sql, params in branches for param in params],
+            )
+            counts = cursor.fetchone()
+            cursor.nextset()
+            plan = cursor.fetchone()[0]
+        top: dict[str, Any] = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        children = top.get("Plans", []) if top.get("Node Type") == "Append" else []
+        found: list[dict[str, float]] = (
+            [_rows_by_column(child) for child in children]
+            if len(children) == len(branches) + 1
+            else [{} for _ in range(len(branches) + 1)]
+        )
+        for number, (sql, params) in enumerate(branches):
+            rows = found[number].get(_SCANNED_COLUMN.search(sql).group(1))  # type: ignore[union-attr]
+            if rows is None:  # not found in the plan's shape: ask for this one alone
+                rows = float(self._plan(sql, params)["Plan Rows"])
+            if number < len(new) * len(keys):
+                column, language = keys[number % len(keys)]
+                estimates.rows[(new[number // len(keys)], filters, column, language)] = rows
+            else:
+                estimates.valued[(filters, *valued[number - len(new) * len(keys)])] = rows
+        documents = found[-1].get(TABLE_ROWS)
+        estimates.documents = documents or float(self._plan(EVERY_DOCUMENT, [])["Plan Rows"])
+        for (config, word), nodes in zip(pairs, counts if pairs else [], strict=True):
+            estimates.dropped[(config, word)] = not nodes
+
+    def _planned_matches(
+        self, queries: Sequence[MatchQuery], filters: Filters
+    ) -> tuple[list[dict[tuple[str, str], float]], float]:
         """How many documents of each language PostgreSQL expects each tier's column to match
-        (its own statistics and stop words), keyed by (column, language), and how many
-        documents there are: one EXPLAIN of every tier's and language's bare match, each
-        branch's scan found by the column it reads, and of a scan of every document (the
-        planner's count, which follows the table's size between ANALYZEs)."""
+        for each of ``queries`` (its own statistics and stop words), keyed by (column,
+        language), and how many documents there are: one EXPLAIN of every query's, tier's and
+        language's bare match and of a scan of every document (the planner's count, which
+        follows the table's size between ANALYZEs), each branch's rows read from its place
+        under the plan's Append."""
         keys = [(column, language) for column in COLUMNS for language in _languages(filters)]
         branches = [
             _matching(query, column, filters, select="1", tails={}, languages=[language])
+            for query in queries
             for column, language in keys
         ]
         plan = self._plan(
             " UNION ALL ".join([*(sql for sql, _params in branches), EVERY_DOCUMENT]),
             [param for _sql, params in branches for param in params],
         )
-        rows = _rows_by_column(plan)
-        table_rows = rows.get(TABLE_ROWS)
+        children = plan.get("Plans", []) if plan.get("Node Type") == "Append" else []
+        found: list[dict[str, float]] = (
+            [_rows_by_column(child) for child in children]
+            if len(children) == len(branches) + 1
+            else [{} for _ in range(len(branches) + 1)]
+        )
+        table_rows = found[-1].get(TABLE_ROWS)
         if table_rows is None:  # not found in the plan's shape: ask for it alone
             table_rows = float(self._plan(EVERY_DOCUMENT, [])["Plan Rows"])
-        expected = {
-            key: rows[f"{key[0]}_{SUFFIXES[key[1]]}"]
-            for key in keys
-            if f"{key[0]}_{SUFFIXES[key[1]]}" in rows
-        }
-        for key, (sql, params) in zip(keys, branches, strict=True):
-            if key not in expected:  # not found in the plan's shape: ask for this one alone
-                expected[key] = float(self._plan(sql, params)["Plan Rows"])
+        expected: list[dict[tuple[str, str], float]] = [{} for _ in queries]
+        for number, (sql, params) in enumerate(branches):
+            column, language = key = keys[number % len(keys)]
+            rows = found[number].get(f"{column}_{SUFFIXES[language]}")
+            if rows is None:  # not found in the plan's shape: ask for this one alone
+                rows = float(self._plan(sql, params)["Plan Rows"])
+            expected[number // len(keys)][key] = rows
         return expected, table_rows
 
     def _tier_sql(
@@ -364,12 +543,50 @@ class PostgresBackend:
 
     def _rows(self, sql: str, params: Sequence[str]) -> list[tuple[str, Candidate]]:
         with self.db.cursor() as cursor:
-            cursor.execute(sql, params)
+            _execute(cursor, sql, params)
             rows = cursor.fetchall()
         return [
             (tier, Candidate(int(pk), item, language, level, topic, max(float(score), 1e-9)))
             for tier, pk, item, language, level, topic, score in rows
         ]
+
+    def _tiers_sql(
+        self,
+        number: int,
+        query: MatchQuery,
+        filters: Filters,
+        *,
+        limit: int,
+        expected: Mapping[tuple[str, str], float],
+        documents: float,
+    ) -> tuple[str, list[str], bool]:
+        """Query ``number``'s tiers as CTEs: ``head<number>``, its head tier (rows labelled
+        ``<number>h``), and ``found<number>``, the head's rows and, when the head is expected
+        to be short, the body tier as ``_tier`` would give it after the head (its cap and limit
+        count the head's matches in SQL; rows labelled ``<number>b``). With their parameters,
+        and whether the body tier is included."""
+        cap = max(MATCH_CAP, limit)
+        head = f"head{number:d}"
+        expected_head = sum(
+            rows for (column, _language), rows in expected.items() if column == "head"
+        )
+        head_sql, head_params = self._tier_sql(
+            "head", query, filters, limit=limit, cap=cap, expected=expected,
+            documents=documents, expected_cap=cap, label=f"{number:d}h",
+        )  # fmt: skip
+        ctes = f"{head} AS MATERIALIZED ({head_sql}), found{number:d} AS MATERIALIZED ("
+        if expected_head >= limit:  # the head will most likely fill the page by itself
+            return f"{ctes}SELECT * FROM {head})", head_params, False  # noqa: S608
+        body_sql, body_params = self._tier_sql(
+            "document", query, filters,
+            limit=f"(SELECT {limit:d} + count(*) FROM {head})",  # noqa: S608
+            cap=f"(SELECT greatest({MATCH_CAP:d}, {limit:d} + count(*)) FROM {head})",  # noqa: S608
+            expected=expected, documents=documents,
+            expected_cap=max(MATCH_CAP, limit + round(expected_head)),
+            label=f"{number:d}b",
+        )  # fmt: skip
+        ctes += f"SELECT * FROM {head} UNION ALL ({body_sql}))"  # noqa: S608
+        return ctes, [*head_params, *body_params], True
 
     def _tier(
         self,
@@ -395,72 +612,74 @@ class PostgresBackend:
         )
         return [candidate for _tier, candidate in self._rows(sql, params)]
 
-    def _both_tiers(
-        self,
-        query: MatchQuery,
-        filters: Filters,
-        *,
-        limit: int,
-        expected: Mapping[tuple[str, str], float],
-        documents: float,
-        expected_head: float,
-    ) -> tuple[list[Candidate], list[Candidate]]:
-        """The head tier and, as ``_tier`` would give it after the head, the body tier, in one
-        statement: the body's cap and limit count the head's matches in SQL."""
-        head_sql, head_params = self._tier_sql(
-            "head", query, filters, limit=limit, cap=max(MATCH_CAP, limit),
-            expected=expected, documents=documents, expected_cap=max(MATCH_CAP, limit),
-            label="head",
-        )  # fmt: skip
-        body_sql, body_params = self._tier_sql(
-            "document", query, filters,
-            limit=f"(SELECT {limit:d} + count(*) FROM head)",  # noqa: S608
-            cap=f"(SELECT greatest({MATCH_CAP:d}, {limit:d} + count(*)) FROM head)",  # noqa: S608
-            expected=expected, documents=documents,
-            expected_cap=max(MATCH_CAP, limit + round(expected_head)),
-            label="body",
-        )  # fmt: skip
-        sql = f"WITH head AS MATERIALIZED ({head_sql}) "
-        sql += f"SELECT * FROM head UNION ALL ({body_sql})"  # noqa: S608
-        rows = self._rows(sql, [*head_params, *body_params])
-
-        def best_first(tier: str) -> list[Candidate]:  # each tier's own ORDER BY
-            found = [candidate for label, candidate in rows if label == tier]
-            return sorted(found, key=lambda c: (-c.text_score, c.document_id))
-
-        return best_first("head"), best_first("body")
-
     def candidates(self, query: MatchQuery, filters: Filters, *, limit: int) -> Matches:
-        if not query.groups:
-            return Matches([], complete=True)
-        expected, documents = self._expected_matches(query, filters)
-        expected_head = sum(
-            rows for (column, _language), rows in expected.items() if column == "head"
-        )
-        if expected_head < limit:
-            # The body tier will most likely be needed: both in one round trip.
-            head, body = self._both_tiers(
-                query,
-                filters,
-                limit=limit,
-                expected=expected,
-                documents=documents,
-                expected_head=expected_head,
+        return self.candidates_many([(query, 0)], filters, limit=limit)[query]
+
+    def candidates_many(
+        self, queries: Sequence[tuple[MatchQuery, int]], filters: Filters, *, limit: int
+    ) -> dict[MatchQuery, Matches]:
+        """One EXPLAIN of every query, then one statement: each query's tiers as CTEs, each
+        query after the first selected only when it would be asked for (``_needed``).
+        PostgreSQL evaluates such a condition once, before reading the CTEs it guards, in order
+        (CASE), so a query not needed costs nothing."""
+        wanted: list[tuple[MatchQuery, int]] = []
+        for query, fewer_than in queries:
+            if not query.groups or any(query == known for known, _ in wanted):
+                break
+            wanted.append((query, fewer_than))
+        if not wanted:
+            return {query: Matches([], complete=True) for query, _ in queries[:1]}
+        estimates, documents = self._expected_matches([query for query, _ in wanted], filters)
+        ctes: list[str] = []
+        selects: list[str] = []
+        with_body: list[bool] = []
+        params: list[str] = []
+        for number, ((query, _fewer_than), expected) in enumerate(
+            zip(wanted, estimates, strict=True)
+        ):
+            cte, cte_params, has_body = self._tiers_sql(
+                number, query, filters, limit=limit, expected=expected, documents=documents
             )
-        else:
-            head = self._tier(
-                "head", query, filters, limit=limit, expected=expected, documents=documents
-            )
-            body = []
-            if len(head) < limit:
+            ctes.append(cte)
+            params += cte_params
+            with_body.append(has_body)
+            select = f"SELECT * FROM found{number:d}"  # noqa: S608
+            if number:
+                condition = "true"
+                for before, bound in reversed(list(enumerate(_bounds(wanted, number)))):
+                    counted = f"(SELECT count(DISTINCT item) FROM found{before:d})"  # noqa: S608
+                    condition = f"CASE WHEN {counted} < {bound:d} THEN {condition} ELSE false END"
+                select += f" WHERE {condition}"
+            selects.append(f"({select})")
+        rows = self._rows(f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", params)
+        by_label: dict[str, list[Candidate]] = {}
+        for label, candidate in rows:
+            by_label.setdefault(label, []).append(candidate)
+        answers: dict[MatchQuery, Matches] = {}
+        items: list[int] = []  # items found by each query before
+        for number, ((query, _fewer_than), expected) in enumerate(
+            zip(wanted, estimates, strict=True)
+        ):
+            if not all(
+                found < bound for found, bound in zip(items, _bounds(wanted, number), strict=True)
+            ):
+                break  # not selected, nor any after it
+            # (The statement counted a head without its body tier, so it may have selected a
+            # query that the counts with the body leave out here: its rows are not used.)
+            head = sorted(by_label.get(f"{number}h", []), key=_best_first)  # each tier's ORDER BY
+            body = sorted(by_label.get(f"{number}b", []), key=_best_first)
+            if len(head) < limit and not with_body[number]:
                 body = self._tier(
-                    "document", query, filters, limit=limit + len(head),
-                    expected=expected, documents=documents,
+                    "document", query, filters, limit=limit + len(head), expected=expected,
+                    documents=documents,
                 )  # fmt: skip
-        if len(head) >= limit:
-            return tiered(head, [], limit=limit, complete=False)
-        # The body tier holds every match: fewer than asked for means there are no others.
-        return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
+            items.append(len({candidate.item for candidate in [*head, *body]}))
+            if len(head) >= limit:
+                answers[query] = tiered(head, [], limit=limit, complete=False)
+                continue
+            # The body tier holds every match: fewer than asked for means there are no others.
+            answers[query] = tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
+        return answers
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
         """ts_headline over the title, the summary and a passage of the body: text.excerpt

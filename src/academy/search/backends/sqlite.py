@@ -17,6 +17,8 @@ Every word reaches FTS5 inside double quotes, so FTS5 operators in a query (`NEA
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from academy.search.backends import (
@@ -171,6 +173,19 @@ class SqliteBackend:
         # The body tier holds every match: fewer than asked for means there are no others.
         body = self._tier(FTS, expression, filters, limit=limit + len(head))
         return tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
+
+    def candidates_many(
+        self, queries: Sequence[tuple[MatchQuery, int]], filters: Filters, *, limit: int
+    ) -> dict[MatchQuery, Matches]:
+        """Each query in turn: SQLite has no round trips to save."""
+        answers: dict[MatchQuery, Matches] = {}
+        items: list[int] = []
+        for query, fewer_than in queries:
+            if any(found >= fewer_than for found in items) or query in answers:
+                break
+            answers[query] = self.candidates(query, filters, limit=limit)
+            items.append(len({candidate.item for candidate in answers[query].candidates}))
+        return answers
 
     def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
         if not document_ids or not query.groups:

@@ -71,6 +71,21 @@ class TestTypos:
         assert results.searched == "retention"
         assert results.total >= 2
 
+    def test_an_unknown_word_that_matches_by_its_stem_is_searched_as_typed(self) -> None:
+        # "hooking" is in no text, but its stem is: its matches win over any fix.
+        results = search_documents(query="hooking", profile=ENGLISH)
+        assert not results.corrected
+        assert results.searched == "hooking"
+        assert "What is a hook?" in [hit.title for hit in results.hits]
+
+    def test_a_fixed_query_that_few_items_match_whole_adds_those_matching_some(self) -> None:
+        results = search_documents(query="hokk retention", profile=ENGLISH)
+        assert results.corrected
+        assert results.searched == "hook retention"
+        titles = [hit.title for hit in results.hits]
+        # Both words, then either of them.
+        assert {"Test your hooks", "What is a hook?", "Retention rate"} <= set(titles)
+
     def test_gibberish_gets_no_fix(self) -> None:
         results = search_documents(query="zxqvbn", profile=ENGLISH)
         assert (results.total, results.suggestion, results.corrected) == (0, None, False)

@@ -336,7 +336,11 @@ class _WordEstimatesCache:
 
     def current(self, version: int) -> _WordEstimates:
         with self.lock:
-            if self.estimates is None or self.estimates.version != version:
+            if (
+                self.estimates is None
+                or self.estimates.version != version
+                or len(self.estimates.rows) > WORD_ESTIMATES
+            ):  # (entries are never removed: a search holding the old one can go on with it)
                 self.estimates = _WordEstimates(version=version)
             return self.estimates
 
@@ -344,8 +348,8 @@ class _WordEstimatesCache:
 _word_estimates = _WordEstimatesCache()
 # Words are estimated alone and combined as PostgreSQL combines them (tsquerysel: a match of
 # all the groups has the product of their selectivities, a group of words 1 - the product of
-# their misses), so a query of known words needs no EXPLAIN. Bounded: past this many entries
-# the cache starts again.
+# their misses), so a query of known words needs no EXPLAIN. Per index version, and bounded:
+# past this many entries the cache starts again.
 WORD_ESTIMATES = 50_000
 
 
@@ -371,8 +375,6 @@ class PostgresBackend:
         if self.version is None or any(query.prefix_last for query in queries):
             return self._planned_matches(queries, filters)
         estimates = _word_estimates.current(self.version)
-        if len(estimates.rows) > WORD_ESTIMATES:
-            estimates.rows.clear()
         keys = [(column, language) for column in COLUMNS for language in _languages(filters)]
         words = {word for query in queries for group in query.groups for word in group}
         self._estimate_words(estimates, sorted(words), filters, keys)

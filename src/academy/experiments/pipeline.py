@@ -546,8 +546,19 @@ def _quantile(values: np.ndarray, q: float) -> float:
     virtual = (n - 1) * q
     below = min(max(int(np.floor(virtual)), 0), n - 1)
     above = min(below + 1, n - 1)
-    ranked = np.partition(values, (below, above))
-    low, high = float(ranked[below]), float(ranked[above])
+    # Most creators have zero of a capped count in a week: with no negative values, the zeros
+    # are the first ranks, and only the others need ranking.
+    zeros = n - np.count_nonzero(values)
+    if zeros and not (values < 0).any():
+        low = high = 0.0
+        if above >= zeros:
+            ranks = [rank - zeros for rank in (below, above) if rank >= zeros]
+            ranked = np.partition(values[values > 0], ranks)
+            high = float(ranked[above - zeros])
+            low = float(ranked[below - zeros]) if below >= zeros else 0.0
+    else:
+        ranked = np.partition(values, (below, above))
+        low, high = float(ranked[below]), float(ranked[above])
     gamma = virtual - below
     return high - (high - low) * (1 - gamma) if gamma >= 0.5 else low + (high - low) * gamma
 

@@ -261,9 +261,10 @@ def _scored(candidates: Sequence[Candidate]) -> list[Scored]:
     ]
 
 
-# What a hit shows of its document (all but the body), read in plain SQL with the topic's
-# names: building the equivalent ORM query (a subquery annotation) cost about 1 ms of a page.
-_HIT_COLUMNS = [field for field in SearchDocument._meta.concrete_fields if field.name != "body"]
+# What a hit shows of its document, and the body the engine highlights, read in plain SQL with
+# the topic's names: building the equivalent ORM query (a subquery annotation) cost about 1 ms
+# of a page.
+_HIT_COLUMNS = list(SearchDocument._meta.concrete_fields)
 _HIT_FIELDS = tuple(field.attname for field in _HIT_COLUMNS)
 # Table and column names from the models, never input.
 _HIT_SQL = (  # noqa: S608
@@ -277,7 +278,7 @@ _HIT_SQL = (  # noqa: S608
 
 
 def _hit_documents(ids: Sequence[int]) -> dict[int, tuple[SearchDocument, dict[str, str] | None]]:
-    """The documents (without their bodies) and their topics' names, by id."""
+    """The documents and their topics' names, by id."""
     if not ids:
         return {}
     with connection.cursor() as cursor:
@@ -297,8 +298,11 @@ def _hits(
     first_rank: int,
     highlights: dict[int, Highlight],
     language: str,
+    documents: dict[int, tuple[SearchDocument, dict[str, str] | None]] | None = None,
 ) -> list[SearchHit]:
-    documents = _hit_documents([entry.document_id for entry in ranked])
+    """The hits of ``ranked``, from ``documents`` (``_hit_documents``) if already read."""
+    if documents is None:
+        documents = _hit_documents([entry.document_id for entry in ranked])
     hits = []
     for offset, entry in enumerate(ranked):
         document, topic_names = documents[entry.document_id]
@@ -535,12 +539,16 @@ def search_documents(
     )
     start = (page - 1) * page_size
     shown = ranked[start : start + page_size]
-    highlights = backend.highlights(match, [entry.document_id for entry in shown])
+    documents = _hit_documents([entry.document_id for entry in shown])
+    highlights = backend.highlights(match, [document for document, _names in documents.values()])
     return SearchPage(
         query=parsed, searched=searched, corrected=corrected, suggestion=suggestion,
         hashtag=hashtag, total=total, page=page, page_size=page_size, filters=filters,
         more=more,
-        hits=_hits(shown, first_rank=start + 1, highlights=highlights, language=profile.language),
+        hits=_hits(
+            shown, first_rank=start + 1, highlights=highlights, language=profile.language,
+            documents=documents,
+        ),
     )  # fmt: skip
 
 

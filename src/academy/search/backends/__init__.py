@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+if TYPE_CHECKING:
+    from academy.search.models import SearchDocument
 
 # Relative weights of the indexed fields: title > hashtags > summary > body.
 FIELD_WEIGHTS = {"title": 10.0, "hashtags": 6.0, "summary": 3.5, "body": 1.0}
@@ -85,8 +88,11 @@ class SearchBackend(Protocol):
         its ``fewer_than``; the queries not asked for are left out of the answer."""
         ...
 
-    def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
-        """The title with its matches marked and the best passage of the body or summary."""
+    def highlights(
+        self, query: MatchQuery, documents: Sequence[SearchDocument]
+    ) -> dict[int, Highlight]:
+        """The title with its matches marked and the best passage of the body or summary, by
+        document id (``documents`` as read for the page, bodies included)."""
         ...
 
     def similar_terms(self, key: str, *, limit: int) -> list[tuple[str, str, int]]:

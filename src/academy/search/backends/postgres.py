@@ -26,7 +26,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -42,6 +42,9 @@ from academy.search.backends import (
     tiered,
 )
 from academy.search.text import MARK_END, MARK_START, excerpt
+
+if TYPE_CHECKING:
+    from academy.search.models import SearchDocument
 
 DOCUMENTS = "search_searchdocument"
 TERMS = "search_searchterm"
@@ -312,6 +315,11 @@ def _bounds(queries: Sequence[tuple[MatchQuery, int]], number: int) -> list[int]
     ]
 
 
+def _content_language(language: str) -> str:
+    """The content language whose configuration indexes a document (English: any other)."""
+    return language if language in CONFIGS else "en"
+
+
 def _best_first(candidate: Candidate) -> tuple[float, int]:
     return (-candidate.text_score, candidate.document_id)
 
@@ -320,13 +328,14 @@ def _best_first(candidate: Candidate) -> tuple[float, int]:
 class _WordEstimates:
     """What the planner expects of single words, as of one index version: documents matching
     each (word, filters, column, language), documents with a value in each (filters, column,
-    language), every document, and the words each configuration drops (stop words)."""
+    language), every document, and each word's lexemes in each configuration (none: a stop
+    word)."""
 
     version: int
     rows: dict[tuple[str, Filters, str, str], float] = field(default_factory=dict)
     valued: dict[tuple[Filters, str, str], float] = field(default_factory=dict)
     documents: float | None = None
-    dropped: dict[tuple[str, str], bool] = field(default_factory=dict)
+    lexemes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 class _WordEstimatesCache:
@@ -387,11 +396,7 @@ class PostgresBackend:
                 selectivity = 1.0
                 valued = estimates.valued[(filters, column, language)]
                 kept = [
-                    [
-                        word
-                        for word in group
-                        if word != "or" and not estimates.dropped[(config, word)]
-                    ]
+                    [word for word in group if word != "or" and estimates.lexemes[(config, word)]]
                     for group in query.groups
                 ]
                 for group in (group for group in kept if group):
@@ -412,7 +417,7 @@ class PostgresBackend:
         keys: Sequence[tuple[str, str]],
     ) -> None:
         """Add what ``estimates`` lacks for ``words`` under ``filters``: one round trip, the
-        words each configuration drops and an EXPLAIN of each word's match alone in each
+        words' lexemes in each configuration and an EXPLAIN of each word's match alone in each
         column and language, of each column's documents with a value and of every document."""
         new = [word for word in words if (word, filters, *keys[0]) not in estimates.rows]
         valued = [key for key in keys if (filters, *key) not in estimates.valued]
@@ -435,21 +440,21 @@ class PostgresBackend:
                 )
             )
         pairs = [(config, word) for word in new for config in CONFIGS.values()]
-        dropped_sql = "SELECT " + (
+        lexemes_sql = "SELECT " + (
             ", ".join(
-                f"numnode(websearch_to_tsquery('{config}'::regconfig, %s))" for config, _ in pairs
+                f"websearch_to_tsquery('{config}'::regconfig, %s)::text" for config, _ in pairs
             )
             or "1"
         )
         with self.db.cursor() as cursor:
             _execute(
                 cursor,
-                f"{dropped_sql}; EXPLAIN (FORMAT JSON) "
+                f"{lexemes_sql}; EXPLAIN (FORMAT JSON) "
                 + " UNION ALL ".join([*(sql for sql, _params in branches), EVERY_DOCUMENT]),
                 [word for _config, word in pairs]
                 + [param for _sql, params in branches for param in params],
             )
-            counts = cursor.fetchone()
+            texts = cursor.fetchone()
             cursor.nextset()
             plan = cursor.fetchone()[0]
         top: dict[str, Any] = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
@@ -470,8 +475,8 @@ class PostgresBackend:
                 estimates.valued[(filters, *valued[number - len(new) * len(keys)])] = rows
         documents = found[-1].get(TABLE_ROWS)
         estimates.documents = documents or float(self._plan(EVERY_DOCUMENT, [])["Plan Rows"])
-        for (config, word), nodes in zip(pairs, counts if pairs else [], strict=True):
-            estimates.dropped[(config, word)] = not nodes
+        for (config, word), text in zip(pairs, texts if pairs else [], strict=True):
+            estimates.lexemes[(config, word)] = tuple(_lexemes(str(text)))
 
     def _planned_matches(
         self, queries: Sequence[MatchQuery], filters: Filters
@@ -683,25 +688,60 @@ class PostgresBackend:
             answers[query] = tiered(head, body, limit=limit, complete=len(body) < limit + len(head))
         return answers
 
-    def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
+    def _query_lexemes(self, query: MatchQuery) -> dict[str, list[str]]:
+        """The lexemes of ``query`` in each content language: from the words' lexemes cached
+        with their estimates, or else from PostgreSQL (the tsquery as text)."""
+        groups = [[word for word in group if word != "or"] for group in query.groups]
+        if self.version is not None and not query.prefix_last:
+            cached = _word_estimates.current(self.version).lexemes
+            if all(
+                (config, word) in cached
+                for config in CONFIGS.values()
+                for g in groups
+                for word in g
+            ):
+                return {
+                    language: list(
+                        dict.fromkeys(
+                            lexeme
+                            for g in groups
+                            for word in g
+                            for lexeme in cached[(config, word)]
+                        )
+                    )
+                    for language, config in CONFIGS.items()
+                }
+        per_language = _per_language(query)
+        with self.db.cursor() as cursor:
+            cursor.execute(
+                "SELECT "
+                + ", ".join(f"({expression})::text" for _l, expression, _p in per_language),
+                [param for _l, _e, params in per_language for param in params],
+            )
+            texts = cursor.fetchone()
+        return {
+            language: _lexemes(str(text))
+            for (language, _e, _p), text in zip(per_language, texts, strict=True)
+        }
+
+    def highlights(
+        self, query: MatchQuery, documents: Sequence[SearchDocument]
+    ) -> dict[int, Highlight]:
         """ts_headline over the title, the summary and a passage of the body: text.excerpt
         finds it from the query's lexemes in the document's language, and ts_headline marks
         what matches in it, so a result's cost does not grow with its body."""
-        if not document_ids or not query.groups:
+        if not documents or not query.groups:
             return {}
-        tsquery, params = _query_case(query)
-        with self.db.cursor() as cursor:
-            # Each body with its language's lexemes of the query (the tsquery as text).
-            cursor.execute(
-                f"SELECT d.id, d.body, ({tsquery})::text FROM {DOCUMENTS} d "  # noqa: S608
-                "WHERE d.id = ANY(%s)",
-                [*params, document_ids],
+        lexemes = self._query_lexemes(query)
+        typed = [word for group in query.groups for word in group]
+        passages = {
+            int(document.pk): excerpt(
+                document.body or "", lexemes[_content_language(document.language)], typed
             )
-            typed = [word for group in query.groups for word in group]
-            passages = {
-                int(pk): excerpt(body or "", _lexemes(str(lexemes)), typed) or ""
-                for pk, body, lexemes in cursor.fetchall()
-            }
+            or ""
+            for document in documents
+        }
+        tsquery, params = _query_case(query)
         marks = HEADLINE_OPTIONS
         ids = list(passages)
         sql = (

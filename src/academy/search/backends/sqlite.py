@@ -18,6 +18,7 @@ Every word reaches FTS5 inside double quotes, so FTS5 operators in a query (`NEA
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -33,6 +34,9 @@ from academy.search.backends import (
     tiered,
 )
 from academy.search.text import MARK_END, MARK_START, trigrams
+
+if TYPE_CHECKING:
+    from academy.search.models import SearchDocument
 
 DOCUMENTS = "search_searchdocument"
 FTS = "search_fts"
@@ -187,7 +191,10 @@ class SqliteBackend:
             items.append(len({candidate.item for candidate in answers[query].candidates}))
         return answers
 
-    def highlights(self, query: MatchQuery, document_ids: list[int]) -> dict[int, Highlight]:
+    def highlights(
+        self, query: MatchQuery, documents: Sequence[SearchDocument]
+    ) -> dict[int, Highlight]:
+        document_ids = [int(document.pk) for document in documents]
         if not document_ids or not query.groups:
             return {}
         marks = f"'{MARK_START}', '{MARK_END}'"

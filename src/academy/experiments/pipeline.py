@@ -351,8 +351,8 @@ def _per_unit_sql(
     ]
     # Only creators whose windows reach a day read take part (a refresh reading one day
     # joins its rows with a week's cohorts, not with everyone exposed).
-    exposed_from = (first - EPOCH).days - (reach - 1)
-    exposed_to = (last - EPOCH).days + pre_reach
+    exposed_from = first - timedelta(days=reach - 1)
+    exposed_to = last + timedelta(days=pre_reach)
     # Only the exposure's unit number travels through the join (an integer is cheaper to carry
     # and to group by than the creator id).
     return f"""
@@ -363,7 +363,7 @@ def _per_unit_sql(
             FROM ({rows}) AS d
             JOIN (
                 SELECT creator_id, day_number, unit FROM exposed
-                WHERE ({units}) AND day_number BETWEEN {exposed_from} AND {exposed_to}
+                WHERE ({units}) AND exposure_day BETWEEN {_day(exposed_from)} AND {_day(exposed_to)}
             ) AS e ON d.creator_id = e.creator_id
         )
         WHERE lag BETWEEN {-pre_reach} AND {reach - 1}
@@ -439,7 +439,7 @@ def window_sums(
         else np.concatenate([state.sums[name], np.zeros(units - state.units, np.float32)])
         for name in names
     }
-    old = f"unit < {state.units} AND day_number <= {(state.as_of - EPOCH).days}"
+    old = f"unit < {state.units} AND exposure_day <= {_day(state.as_of)}"
     if state.as_of < as_of:
         add(state.as_of + timedelta(days=1), as_of, old)
     new_start = engine.query(f"SELECT MIN(day_number) FROM exposed WHERE NOT ({old})")[0][0]  # noqa: S608
@@ -680,17 +680,19 @@ def sufficient_statistics(
         engine.connection.register("exposures", exposures)
         unit = "unit"
     keys = ", ".join(("variation", "exposure_day", *dimensions))
-    # A cell is one combination of variation, exposure day and dimension values. The table is
-    # read by several queries below: made once.
+    # A cell is one combination of variation, exposure day and dimension values. A view, not a
+    # table: exposures are in the order of exposure, so the queries below, filtered on the unit
+    # and the exposure day, read only the row groups of the cohorts they join (a refresh reads
+    # a week's cohorts' creator ids, not ten million).
     engine.query(
-        "CREATE OR REPLACE TEMP TABLE exposure_units AS "  # noqa: S608
-        f"SELECT creator_id, exposure_day - DATE '1970-01-01' AS day_number, {unit} AS unit, "
-        f"hash({keys}) AS cell FROM exposures"
+        "CREATE OR REPLACE TEMP VIEW exposure_units AS "  # noqa: S608
+        f"SELECT creator_id, exposure_day, exposure_day - DATE '1970-01-01' AS day_number, "
+        f"{unit} AS unit, hash({keys}) AS cell FROM exposures"
     )
     as_of_number = (as_of - EPOCH).days
     engine.query(
         "CREATE OR REPLACE TEMP VIEW exposed AS "  # noqa: S608
-        f"SELECT * FROM exposure_units WHERE day_number <= {as_of_number}"
+        f"SELECT * FROM exposure_units WHERE exposure_day <= {_day(as_of)}"
     )
     try:
         saved = WindowState.load(state_dir) if state_dir is not None else None
@@ -736,7 +738,7 @@ def sufficient_statistics(
         )
     finally:
         engine.query("DROP VIEW IF EXISTS exposed")
-        engine.query("DROP TABLE IF EXISTS exposure_units")
+        engine.query("DROP VIEW IF EXISTS exposure_units")
     with ThreadPoolExecutor(max_workers=1) as background:
         # An analysis of an earlier day (`--date`) leaves a later day's state alone. The state
         # is written while the cells are added up (the arrays are not changed after this).
@@ -775,6 +777,11 @@ def sufficient_statistics(
     aggregates.caps.update(caps)
     aggregates.state_reused = state is not None
     return aggregates
+
+
+def _day(day: date) -> str:
+    """A day as a SQL date literal."""
+    return f"DATE {_quote(day.isoformat())}"
 
 
 def _day_number(day: str) -> int:

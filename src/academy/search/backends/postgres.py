@@ -744,18 +744,21 @@ class PostgresBackend:
         tsquery, params = _query_case(query)
         marks = HEADLINE_OPTIONS
         ids = list(passages)
+        # The summary is the snippet only when the passage has no match: marked only then
+        # (OFFSET 0 keeps the passage's headline from being computed twice).
         sql = (
-            f"SELECT d.id, ts_headline({CONFIG_CASE}, d.title, {tsquery}, %s), "  # noqa: S608
-            f"ts_headline({CONFIG_CASE}, e.passage, {tsquery}, %s), "
-            f"ts_headline({CONFIG_CASE}, d.summary, {tsquery}, %s) "
+            f"SELECT d.id, ts_headline({CONFIG_CASE}, d.title, {tsquery}, %s), h.passage, "  # noqa: S608
+            f"CASE WHEN strpos(h.passage, %s) > 0 THEN NULL "
+            f"ELSE ts_headline({CONFIG_CASE}, d.summary, {tsquery}, %s) END "
             f"FROM unnest(%s::bigint[], %s::text[]) AS e(id, passage) "
-            f"JOIN {DOCUMENTS} d ON d.id = e.id"
+            f"JOIN {DOCUMENTS} d ON d.id = e.id CROSS JOIN LATERAL ("
+            f"SELECT ts_headline({CONFIG_CASE}, e.passage, {tsquery}, %s) AS passage OFFSET 0) h"
         )
         with self.db.cursor() as cursor:
             cursor.execute(
                 sql,
-                [*params, marks, *params, marks, *params, marks, ids,
-                 [passages[pk] for pk in ids]],
+                [*params, marks, MARK_START, *params, marks, ids, [passages[pk] for pk in ids],
+                 *params, marks],
             )  # fmt: skip
             rows = cursor.fetchall()
         found = {}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from academy.accounts.choices import Role
 from academy.accounts.models import ApiKey, Creator, User
 from academy.accounts.roles import ROLE_API_SCOPES, ROLE_PRECEDENCE
-from academy.accounts.services import hash_api_secret
+from academy.accounts.services import active_api_keys, active_api_keys_lock, hash_api_secret
 
 
 def user_role(*, user: User) -> Role | None:
@@ -40,8 +42,18 @@ def creator_for_user(*, user: User) -> Creator | None:
         return None
 
 
+@functools.cache
+def _creator_by_external_id_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Creator._meta.concrete_fields)
+    table = quote(Creator._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {quote('external_id')} = %s"  # noqa: S608
+
+
 def creator_get(*, external_id: str) -> Creator | None:
-    return Creator.objects.filter(external_id=external_id).first()
+    # Every host-app call names its creator. The same model through a raw query skips the
+    # ORM's query building: 0.16 ms instead of 0.44 (docs/RECSYS.md, "Serving speed").
+    return next(iter(Creator.objects.raw(_creator_by_external_id_sql(), [external_id])), None)
 
 
 def api_keys_list() -> QuerySet[ApiKey]:
@@ -70,9 +82,14 @@ def api_key_for_secret(*, raw_key: str) -> ApiKey | None:
     parsed = parse_api_key(raw_key)
     if parsed is None:
         return None
-    api_key = ApiKey.objects.filter(prefix=parsed.prefix, revoked_at__isnull=True).first()
+    with active_api_keys_lock:
+        api_key = active_api_keys.get(parsed.prefix)
     if api_key is None:
-        return None
+        api_key = ApiKey.objects.filter(prefix=parsed.prefix, revoked_at__isnull=True).first()
+        if api_key is None:
+            return None
+        with active_api_keys_lock:
+            active_api_keys[parsed.prefix] = api_key
     if not hmac.compare_digest(api_key.secret_hash, hash_api_secret(parsed.secret)):
         return None
     return api_key

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import uuid
 import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from cachetools import TTLCache
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -353,10 +355,20 @@ def api_key_create(
     return api_key, f"ca_{prefix}_{secret}"
 
 
+# Active keys by prefix, per process, so that a host app's calls do not each pay a query for
+# what the previous call learned. Revoking a key forgets it in the revoking process at once;
+# every other process refuses it within API_KEY_CACHE_SECONDS (docs/API.md).
+API_KEY_CACHE_SECONDS = 5
+active_api_keys: TTLCache[str, ApiKey] = TTLCache(maxsize=1024, ttl=API_KEY_CACHE_SECONDS)
+active_api_keys_lock = threading.Lock()
+
+
 def api_key_revoke(*, api_key: ApiKey, now: datetime | None = None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = now or timezone.now()
         api_key.save(update_fields=["revoked_at"])
+    with active_api_keys_lock:
+        active_api_keys.pop(api_key.prefix, None)
     return api_key
 
 

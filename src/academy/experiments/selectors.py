@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -83,11 +84,21 @@ _cache: ServedFlags | None = None
 _cache_lock = threading.Lock()
 
 
+def _payload_token() -> str:
+    """The current payload version. Read on every flag evaluation and every feed request, so
+    in plain SQL: the ORM's query building cost 0.17 ms of a 0.19 ms read."""
+    table = connection.ops.quote_name(PayloadVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {table} ORDER BY id LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
+
+
 def flags_payload(*, now: datetime | None = None) -> ServedFlags:
     """The served payload at `now`, from this process's cache while it is still current."""
     global _cache
     now = now or clock.now()
-    token = PayloadVersion.objects.values_list("token", flat=True).first() or ""
+    token = _payload_token()
     cached = _cache
     if cached is not None and cached.fresh(token, now):
         return cached

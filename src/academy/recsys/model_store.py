@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp  # type: ignore[import-untyped]
 from django.conf import settings
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
@@ -206,15 +205,10 @@ class ForYouModel:
         user_factors = None
         head_scores = np.zeros(0)
         if self.als is not None:
-            row = sp.csr_matrix(
-                (weights, columns, np.array([0, len(columns)])), shape=(1, len(self.item_ids))
-            )
-            weighted = self.als._weighted(row)  # the engine's own weighting
             # One thread, as ALS.score limits it: for one creator a BLAS thread pool only adds
             # wake-ups, and on a busy server far more than it saves.
             with _blas().limit(limits=1, user_api="blas"):
-                factors = self.als.model.recalculate_user(np.arange(1), weighted)
-                user_factors = np.asarray(factors, dtype=np.float32).reshape(-1)
+                user_factors = self.als.fold_in(columns, weights)
                 head_scores = (live.head_factors @ user_factors).astype(np.float64)
         return PersonalScores(
             knn_items=knn_items,

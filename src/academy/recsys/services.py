@@ -113,12 +113,13 @@ def feed_serve(
         cards, version = interleaved.cards, interleaved.model_version
     shown = [*shown, *(card.item for card in cards)][-MAX_SHOWN:]
     if session is None:
-        session = FeedSession(
-            id=secrets.token_hex(12), creator=creator, created_at=now, updated_at=now
+        session = FeedSession.objects.create(
+            id=secrets.token_hex(12), creator=creator, shown=shown, created_at=now, updated_at=now
         )
-    session.shown = shown
-    session.updated_at = now
-    session.save()
+    else:
+        session.shown = shown
+        session.updated_at = now
+        session.save(update_fields=["shown", "updated_at"])
     _log_served(
         creator,
         cards,

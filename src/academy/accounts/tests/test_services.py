@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,6 +12,8 @@ from academy.accounts.models import ApiKey, Creator, User
 from academy.accounts.roles import ROLE_PERMISSIONS
 from academy.accounts.selectors import api_key_for_secret, user_role
 from academy.accounts.services import (
+    API_KEY_CACHE_SECONDS,
+    active_api_keys,
     age_check,
     api_key_create,
     api_key_record_use,
@@ -194,6 +198,20 @@ class TestApiKeys:
         assert api_key_for_secret(raw_key=raw) is None
         api_key_revoke(api_key=api_key)  # revoking twice keeps the first time
         assert ApiKey.objects.get(pk=api_key.pk).revoked_at == NOW
+
+    def test_a_key_revoked_by_another_process_is_refused_within_the_cache_time(
+        self, django_assert_num_queries: Any
+    ) -> None:
+        api_key, raw = api_key_create(name="host", scopes=["feed:read"], created_by=None)
+        assert api_key_for_secret(raw_key=raw) == api_key
+        with django_assert_num_queries(0):  # the process remembers the key it just checked
+            assert api_key_for_secret(raw_key=raw) == api_key
+            assert api_key_for_secret(raw_key=raw + "x") is None  # the secret is still checked
+        # Another server process revokes it: this one learns of it when its entry expires.
+        ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=NOW)
+        assert api_key_for_secret(raw_key=raw) == api_key
+        active_api_keys.expire(time.monotonic() + API_KEY_CACHE_SECONDS + 0.1)
+        assert api_key_for_secret(raw_key=raw) is None
 
     def test_unknown_or_missing_scope_is_refused(self) -> None:
         with pytest.raises(ValidationFailed) as raised:

@@ -88,3 +88,21 @@ def test_the_hybrid_ranks_the_users_own_cluster_first_and_is_deterministic() -> 
     again = Hybrid(sources, params, seed=3).fit(split.train).recommend_many(users, 5)
     assert np.array_equal(again, hybrid.recommend_many(users, 5))
     assert set(hybrid.ranker.importance()) == set(hybrid.feature_names)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("bm25", [False, True], ids=["plain", "bm25"])
+def test_folding_in_one_history_gives_the_factors_of_implicits_least_squares(bm25: bool) -> None:
+    """Serving folds a creator's history in with numpy (`ALS.fold_in`); the factors, and so
+    every score, are those of implicit's own least-squares step (`ALS.score` with a history)."""
+    model = ALS(factors=8, regularization=0.05, alpha=2.0, iterations=10, bm25=bm25, seed=1)
+    model.fit(two_clusters())
+    rng = np.random.default_rng(3)
+    for size in (1, 3, 12):
+        columns = np.sort(rng.choice(20, size=size, replace=False)).astype(np.int64)
+        weights = rng.choice([1.0, 2.0, 6.0], size=size).astype(np.float32)
+        history = sp.csr_matrix((weights, columns, [0, size]), shape=(1, 20))
+        expected = model.score(np.asarray([0]), history=history)[0]
+        folded = model.fold_in(columns, weights) @ model.model.item_factors.T
+        assert np.allclose(folded, expected, atol=1e-5)
+        assert np.array_equal(np.argsort(-folded)[:5], np.argsort(-expected)[:5])
+    assert not model.fold_in(np.zeros(0, np.int64), np.zeros(0, np.float32)).any()

@@ -391,7 +391,8 @@ def test_course_titles_match_the_catalogue(creator_user: User, content: None) ->
 
 @pytest.mark.usefixtures("content")
 def test_a_page_costs_the_same_queries_however_many_cards(creator_user: User) -> None:
-    """No query per card: ten cards and six cards cost the same few queries."""
+    """No query per card: ten cards and six cards cost the same few queries (the next page
+    also reads its cursor's session)."""
     client = signed_in(creator_user)
     client.get("/for-you/")  # the session and permissions are cached from here on
     with CaptureQueriesContext(connection) as ten:
@@ -399,4 +400,4 @@ def test_a_page_costs_the_same_queries_however_many_cards(creator_user: User) ->
     with CaptureQueriesContext(connection) as six:
         partial = client.get(more_url(html) + "&partial=1").content.decode()
     assert (len(cards_of(html)), len(cards_of(partial))) == (10, 6)
-    assert len(ten.captured_queries) == len(six.captured_queries) <= 20
+    assert len(ten.captured_queries) + 1 == len(six.captured_queries) <= 20

@@ -119,6 +119,38 @@ class ALS(Recommender):
             raise RuntimeError("als is not fitted")
         return self._model
 
+    def fold_in(
+        self, columns: NDArray[np.int64], weights: NDArray[np.float32]
+    ) -> NDArray[np.float32]:
+        """One user's factors from a history (item ``columns``, distinct, and their ``weights``):
+        the least-squares step of `score` with a history, for one row, in numpy. Building a
+        one-row sparse matrix, weighting it and calling implicit cost about 0.45 ms, and a feed
+        request does this every time; this costs about a tenth (the same factors to float32
+        rounding; tests compare the two)."""
+        factors = np.asarray(self.model.item_factors, dtype=np.float32)
+        if not len(columns):
+            return np.zeros(factors.shape[1], dtype=np.float32)
+        values = np.asarray(weights, dtype=np.float32)
+        if self.bm25:
+            if self._bm25_stats is None:
+                raise RuntimeError("als has no BM25 statistics to weigh a new history with")
+            idf, average_length = self._bm25_stats
+            norm = (1.0 - BM25_B) + BM25_B * float(values.sum(dtype=np.float32)) / average_length
+            values = (
+                values * (BM25_K1 + 1.0) / (BM25_K1 * norm + values.astype(np.float64))
+                * idf[columns]
+            ).astype(np.float32)  # fmt: skip
+        confidence = np.float32(self.alpha) * values
+        rows = factors[columns]
+        # Hu et al.: (YtY + λI + Yt(Cu - I)Y) x = Yt Cu p, with p = 1 on the history.
+        system = (
+            self.model.YtY
+            + np.float32(self.regularization) * np.eye(factors.shape[1], dtype=np.float32)
+            + (rows.T * (confidence - 1)) @ rows
+        )
+        solved: NDArray[np.float32] = np.linalg.solve(system, rows.T @ confidence)
+        return solved
+
     def score(
         self, user_indices: NDArray[np.integer], *, history: sp.csr_matrix | None = None
     ) -> NDArray[np.float32]:

@@ -67,9 +67,10 @@ def _setup_django() -> None:
 
 
 def ensure_rollups(events_dir: Path) -> None:
-    """Compute every rollup the lake's days do not have yet (kept for the next runs)."""
-    from academy.events.query import DuckDBEngine, lake_days, rollup_target
-    from academy.events.rollups import ROLLUPS
+    """Compute every rollup the lake's days do not have yet (kept for the next runs), then the
+    monthly rollups of the months that miss one or whose days were just rolled up."""
+    from academy.events.query import lake_days, rollup_target
+    from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_months
 
     days = lake_days(events_dir)
     missing = [
@@ -78,8 +79,23 @@ def ensure_rollups(events_dir: Path) -> None:
         for name in ROLLUPS
         if not rollup_target(events_dir, name, day).exists()
     ]
-    if not missing:
-        return
+    months = {month_of(day) for day, _name in missing} | {
+        month_of(day)
+        for day in days
+        for name in MONTHLY
+        if not rollup_target(events_dir, name, month_of(day)).exists()
+    }
+    if missing:
+        _compute_days(events_dir, missing)
+    if months:
+        log(f"computing the monthly rollups of {len(months)} months")
+        rollup_months(events_dir=events_dir, months=sorted(months))
+
+
+def _compute_days(events_dir: Path, missing: list[tuple[str, str]]) -> None:
+    from academy.events.query import DuckDBEngine, rollup_target
+    from academy.events.rollups import ROLLUPS
+
     with DuckDBEngine() as engine, Progress() as progress:
         task = progress.add_task("computing the missing rollups", total=len(missing))
         registered = None

@@ -161,10 +161,14 @@ def _listing(paths: Sequence[Path]) -> str:
 def empty_rollup_sql(rollup: str, empty_lake: str) -> str:
     """A rollup with no days: its SQL over an empty lake, so it still has its columns."""
     # Imported here: the rollups module builds on this one.
-    from academy.events.rollups import ROLLUPS
+    from academy.events.rollups import MONTHLY, ROLLUPS
 
+    if rollup in MONTHLY:
+        source, sql = MONTHLY[rollup]
+        return f"WITH {source} AS ({empty_rollup_sql(source, empty_lake)}) {sql}"
     if rollup not in ROLLUPS:
-        raise ValueError(f"unknown rollup {rollup!r}: one of {', '.join(ROLLUPS)}")
+        known = ", ".join([*ROLLUPS, *MONTHLY])
+        raise ValueError(f"unknown rollup {rollup!r}: one of {known}")
     return f"WITH {LAKE} AS ({empty_lake}) {ROLLUPS[rollup]}"
 
 

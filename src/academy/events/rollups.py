@@ -13,6 +13,7 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -28,7 +29,17 @@ from academy.events.query import (
     rollup_target,
 )
 
-__all__ = ["KEYS", "ROLLUPS", "RollupRun", "lake_days", "read_rollup", "rollup_days"]
+__all__ = [
+    "KEYS",
+    "MONTHLY",
+    "ROLLUPS",
+    "RollupRun",
+    "lake_days",
+    "month_of",
+    "read_rollup",
+    "rollup_days",
+    "rollup_months",
+]
 
 # Counted per row: (event name, column).
 COUNTED = (
@@ -69,11 +80,31 @@ KEYS: dict[str, tuple[str, ...]] = {
         "day", "creator_id", "item_kind", "item_id", "entry_point", "region", "language",
         "platform",
     ),
+    # creator_lesson_daily without the context: one row per creator, item and day, so a tile
+    # without a context breakdown or filter groups 2-3 times fewer rows (watch percentage,
+    # content performance, course completion) and a day's pairs are its rows.
+    "creator_item_lesson_daily": ("day", "creator_id", "item_kind", "item_id"),
+    # Each search (one row per request and query text as typed, with its results) and each item
+    # opened from a search request: the search gaps tile, without reading the lake.
+    "search_query_daily": ("day", "creator_id", "request_id", "query_text", "results"),
+    "search_click_daily": ("day", "creator_id", "request_id", "item"),
+    # One row per creator and month (``day`` is the month's first day), from creator_daily:
+    # bitmaps of the month's days (bit n-1 = day n) on which the creator was active, reached,
+    # clicked, started and completed a lesson. Distinct creators of any period, DAU/WAU/MAU and
+    # retention are bit tests on ~1 row per creator and month instead of one per creator and day.
+    "creator_monthly": ("day", "creator_id"),
+    # creator_item_lesson_daily's rows of a month in one file (``month`` its first day, ``day``
+    # each row's), sorted by day, with ``pair_days``: the bitmap of the month's days on which
+    # the row's (creator, item) pair has a row. Watch percentage and content performance of a
+    # period inside a month group only the pairs with several rows in it.
+    "creator_item_monthly": ("month", "day", "creator_id", "item_kind", "item_id"),
 }  # fmt: skip
 # The events creator_lesson_daily keeps; `percent` of a lesson_progress is read from its
 # properties (get_json_object: Spark's function, a macro on DuckDB), unreadable values as NULL.
 LESSON_EVENTS = ("lesson_start", "lesson_progress", "lesson_complete", "enroll", "badge_earned")
 PERCENT = "TRY_CAST(get_json_object(properties, '$.percent') AS DOUBLE)"
+SEARCH_QUERY = "get_json_object(properties, '$.query')"
+SEARCH_RESULTS = "TRY_CAST(get_json_object(properties, '$.results') AS BIGINT)"
 
 
 def _grouped(keys: tuple[str, ...]) -> str:
@@ -139,7 +170,123 @@ ROLLUPS: dict[str, str] = {
           AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
         GROUP BY {_grouped(KEYS["creator_lesson_daily"])}
     """,
+    # The same columns, summed (and max_percent maxed) over the context.
+    "creator_item_lesson_daily": f"""
+        SELECT {_grouped(KEYS["creator_item_lesson_daily"])},
+               COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
+               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
+               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
+                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
+                                  WHEN {PERCENT} < 0 THEN 0.0
+                                  ELSE {PERCENT} END END) AS max_percent,
+               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
+               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+        FROM {LAKE}
+        WHERE creator_id <> ''
+          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
+        GROUP BY {_grouped(KEYS["creator_item_lesson_daily"])}
+    """,
+    # Search's content gaps (academy.search.analytics) read `search` events' query and results
+    # and the items opened from each request; anonymous searches count there, so they are kept
+    # (creator_id ''). The query text is kept as typed: readers fold case and spaces.
+    "search_query_daily": f"""
+        SELECT day, COALESCE(creator_id, '') AS creator_id, request_id,
+               {SEARCH_QUERY} AS query_text, {SEARCH_RESULTS} AS results,
+               COUNT(*) AS searches
+        FROM {LAKE}
+        WHERE name = 'search'
+        GROUP BY day, COALESCE(creator_id, ''), request_id, {SEARCH_QUERY}, {SEARCH_RESULTS}
+    """,
+    "search_click_daily": f"""
+        SELECT day, COALESCE(creator_id, '') AS creator_id, request_id,
+               item_kind || ':' || item_id AS item, COUNT(*) AS clicks
+        FROM {LAKE}
+        WHERE request_id <> ''
+          AND (name = 'search_click' OR (name = 'click' AND entry_point = 'search'))
+        GROUP BY day, COALESCE(creator_id, ''), request_id, item_kind || ':' || item_id
+    """,
 }
+
+# Rollups of rollups, one file per month (at the month's first day): (source rollup, SQL over
+# the source's days of that month). Recomputed by every run for the months of its days, after
+# the days, so they always agree with the daily files they come from.
+DAY_OF_MONTH_BIT = "POWER(2, CAST(SUBSTRING(day, 9, 2) AS INT) - 1)"
+MONTHLY: dict[str, tuple[str, str]] = {
+    # creator_daily has one row per creator and day, so the sum of each day's bit is the OR.
+    "creator_monthly": (
+        "creator_daily",
+        f"""
+        SELECT SUBSTRING(day, 1, 8) || '01' AS day, creator_id,
+               CAST(SUM({DAY_OF_MONTH_BIT}) AS BIGINT) AS active_days,
+               CAST(SUM(CASE WHEN impressions > 0 THEN {DAY_OF_MONTH_BIT} ELSE 0 END)
+                    AS BIGINT) AS impression_days,
+               CAST(SUM(CASE WHEN clicks > 0 THEN {DAY_OF_MONTH_BIT} ELSE 0 END)
+                    AS BIGINT) AS click_days,
+               CAST(SUM(CASE WHEN lesson_starts > 0 THEN {DAY_OF_MONTH_BIT} ELSE 0 END)
+                    AS BIGINT) AS start_days,
+               CAST(SUM(CASE WHEN lesson_completes > 0 THEN {DAY_OF_MONTH_BIT} ELSE 0 END)
+                    AS BIGINT) AS complete_days
+        FROM creator_daily
+        GROUP BY SUBSTRING(day, 1, 8) || '01', creator_id
+        """,
+    ),
+    # creator_item_lesson_daily's rows of the month, each with the bitmap of the days of the
+    # month on which its (creator, item) pair has a row and, on the pair's first row, the
+    # pair's month: furthest percent, views (starts and heartbeats) and completions. A period
+    # holding all of a pair's days reads that first row, a period holding one of them reads
+    # that row; only the pairs with several rows in a period that cuts through their month are
+    # grouped.
+    "creator_item_monthly": (
+        "creator_item_lesson_daily",
+        f"""
+        SELECT SUBSTRING(day, 1, 8) || '01' AS month, day, creator_id, item_kind, item_id,
+               lesson_starts, progress_events, max_percent, lesson_completes, enrolls, badges,
+               CAST(SUM({DAY_OF_MONTH_BIT}) OVER pair AS BIGINT) AS pair_days,
+               ROW_NUMBER() OVER (PARTITION BY creator_id, item_kind, item_id ORDER BY day) = 1
+                   AS pair_first,
+               MAX(max_percent) OVER pair AS pair_max_percent,
+               CAST(SUM(lesson_starts + progress_events) OVER pair AS BIGINT) AS pair_views,
+               CAST(SUM(lesson_completes) OVER pair AS BIGINT) AS pair_completes
+        FROM creator_item_lesson_daily
+        WINDOW pair AS (PARTITION BY creator_id, item_kind, item_id)
+        ORDER BY day
+        """,
+    ),
+}
+
+
+def month_of(day: str) -> str:
+    """The first day of ``day``'s month: where its monthly rollups live."""
+    return check_day(day)[:8] + "01"
+
+
+def _month_end(month: str) -> str:
+    first = date.fromisoformat(month)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
+
+
+def rollup_months(
+    *, events_dir: Path, months: list[str], engine: QueryEngine | None = None
+) -> dict[str, int]:
+    """Recompute every monthly rollup of ``months`` (first days) from its daily source files;
+    a month whose source has no day loses its file. Returns the rows written per rollup."""
+    rows = dict.fromkeys(MONTHLY, 0)
+    owned = engine is None
+    engine = engine or DuckDBEngine()
+    try:
+        for month in sorted({month_of(month) for month in months}):
+            for name, (source, sql) in MONTHLY.items():
+                target = rollup_target(events_dir, name, month)
+                if engine.register_rollup(events_dir, source, start=month, end=_month_end(month)):
+                    rows[name] += engine.write_parquet(sql, target)
+                else:
+                    target.unlink(missing_ok=True)
+    finally:
+        if owned:
+            engine.close()
+    return rows
 
 
 def _parallelism(days: int) -> tuple[int, int]:
@@ -180,10 +327,11 @@ def rollup_days(
     Each rollup of each day is written to its own file, replaced atomically, so an interrupted
     run leaves every day either as it was or fully recomputed. With ``engine`` the days run one
     after another on it; by default DuckDB rolls up as many days at a time as there are cores.
-    ``progress(done, total)`` is called after each day.
+    ``progress(done, total)`` is called after each day. The monthly rollups of the days'
+    months are recomputed last, from the daily files.
     """
     days = [check_day(day) for day in days]
-    rows = dict.fromkeys(ROLLUPS, 0)
+    rows = dict.fromkeys([*ROLLUPS, *MONTHLY], 0)
 
     def add(counts: dict[str, int], done: int) -> None:
         for name, count in counts.items():
@@ -194,6 +342,7 @@ def rollup_days(
     if engine is not None:
         for done, day in enumerate(days, start=1):
             add(_rollup_day(engine, events_dir, day), done)
+        rows.update(rollup_months(events_dir=events_dir, months=days, engine=engine))
         return RollupRun(days=days, rows=rows)
     workers, threads = _parallelism(len(days))
     with DuckDBEngine(threads=threads) as database:
@@ -228,6 +377,8 @@ def rollup_days(
         finally:
             for cursor in engines:
                 cursor.close()
+        if days:
+            rows.update(rollup_months(events_dir=events_dir, months=days, engine=database))
     return RollupRun(days=days, rows=rows)
 
 

@@ -662,6 +662,11 @@ def content_performance(engine: QueryEngine, period: Period, slice_: Slice, limi
     """
     params = [*segments.join_params, *segments.where_params, period.first, period.last]
     every: list[dict[str, Any]] = engine.arrow(sql, [*params, *item_params]).to_pylist()
+    return content_answer(every, limit)
+
+
+def content_answer(every: list[dict[str, Any]], limit: int) -> Answer:
+    """The content tile from its per-item rows (most viewed first)."""
     for row in every:
         row["completion_rate"] = ratio(row["completed_viewers"], row["viewers"])
     viewers = sum(row["viewers"] for row in every)
@@ -732,7 +737,14 @@ def retention(engine: QueryEngine, period: Period, slice_: Slice, offsets: Seque
         *[end for _ in offsets for _ in range(3)],
     ]
     raw: list[dict[str, Any]] = engine.arrow(sql, params).to_pylist()
-    breakdown = slice_.breakdown
+    return retention_answer(raw, slice_.breakdown, offsets)
+
+
+def retention_answer(
+    raw: list[dict[str, Any]], breakdown: str | None, offsets: Sequence[int]
+) -> Answer:
+    """The retention tile from per (cohort week, segment) counts: ``creators`` and, for each
+    offset n, ``eligible_n``, ``retained_n`` and ``unbounded_n``."""
     rows = []
     totals: dict[str, int] = {}
     for row in raw:

@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy
 from academy.core import clock
 from academy.core.errors import NotFound, ValidationFailed
 from academy.events.query import DuckDBEngine, lake_files, rollup_files
+from academy.events.rollups import month_of
 from academy.events.taxonomy import BY_NAME, ENTRY_POINTS
+from academy.insights import bitmaps as insights_bitmaps
 from academy.insights import compute
 from academy.insights.compute import Answer, Period, Slice, Step
 from academy.insights.dimensions import (
@@ -41,7 +43,13 @@ from academy.insights.tiles import (
     TileResult,
     TileSpec,
 )
-from academy.search.analytics import content_gaps
+from academy.search.analytics import (
+    LOW_CLICK_CTR,
+    LOW_CLICK_MIN_SEARCHES,
+    ContentGaps,
+    QueryStats,
+    content_gaps,
+)
 from academy.search.models import SearchDocument
 
 CACHE_SECONDS = 24 * 3600
@@ -252,6 +260,11 @@ PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 DISTINCT_TILES = ("reach", "active_creators", "north_star")
+SEARCH_ROLLUPS = ("search_query_daily", "search_click_daily")
+# Tiles creator_item_monthly answers without a breakdown.
+MONTHLY_ITEM_TILES = ("watch_percentage", "content_performance")
+# Retention reads all history: the first day any rollup could hold.
+LONG_AGO = "1970-01-01"
 COUNT_TILES = ("entry_point_ctr", "lessons")
 
 
@@ -276,8 +289,58 @@ def _segment_rollup(key: str, query: TileQuery) -> str:
     return "creator_segment_daily" if context else "creator_daily"
 
 
+def _days_of(directory: Path, rollup: str, first: str | None, last: str) -> set[str]:
+    return set(rollup_files(directory, rollup, start=first, end=last))
+
+
+def _monthly_current(
+    directory: Path, monthly: str, source: str, first: str | None, last: str
+) -> bool:
+    """Whether every month with ``source`` days from ``first`` to ``last`` has its ``monthly``
+    file, written after those days' files (a lake rolled up before the monthly rollups existed,
+    or a run stopped between the days and the months, falls back to the daily rollups)."""
+    written: dict[str, int] = {}
+    for day, path in rollup_files(directory, source, start=first, end=last).items():
+        month = month_of(day)
+        written[month] = max(written.get(month, 0), path.stat().st_mtime_ns)
+    start = month_of(first) if first else None
+    months = rollup_files(directory, monthly, start=start, end=last)
+    return all(
+        month in months and months[month].stat().st_mtime_ns >= newest
+        for month, newest in written.items()
+    )
+
+
+def _bitmaps_answer(key: str, query: TileQuery, first: str, last: str, directory: Path) -> bool:
+    """Whether creator_monthly answers a distinct-creator tile: the query needs no context
+    (creator_daily would answer it) and the months are current."""
+    if key not in (*DISTINCT_TILES, "retention") or _needs_context(query, key):
+        return False
+    return _monthly_current(directory, "creator_monthly", "creator_daily", first, last)
+
+
+def _pairs_rollup(query: TileQuery, key: str, first: str, last: str, directory: Path) -> str:
+    """creator_item_lesson_daily (one row per creator, item and day) unless the query needs the
+    context, or some day of the period lacks it (rolled up before it existed)."""
+    if not _needs_context(query, key) and _days_of(
+        directory, "creator_lesson_daily", first, last
+    ) <= _days_of(directory, "creator_item_lesson_daily", first, last):
+        return "creator_item_lesson_daily"
+    return "creator_lesson_daily"
+
+
+def _search_days(directory: Path, period: Period) -> list[str] | None:
+    """The period's lake days when the search rollups have every one of them (search gaps then
+    read them instead of the lake, for the same days), else None."""
+    days = list(lake_files(directory, [day.isoformat() for day in period.days]))
+    for rollup in SEARCH_ROLLUPS:
+        if not set(days) <= _days_of(directory, rollup, period.first, period.last):
+            return None
+    return days
+
+
 def _sources(
-    key: str, period: Period, query: TileQuery
+    key: str, period: Period, query: TileQuery, directory: Path
 ) -> tuple[list[tuple[str, str | None, str, str]], bool]:
     """(rollup, first day or None, last day, relation) each period reads, and whether it
     reads the lake."""
@@ -285,19 +348,40 @@ def _sources(
         first = period.first
         if key == "active_creators":
             first = min(period.start, period.end - timedelta(days=29)).isoformat()
-        return [(_segment_rollup(key, query), first, period.last, "seg")], False
+        sources: list[tuple[str, str | None, str, str]] = [
+            (_segment_rollup(key, query), first, period.last, "seg")
+        ]
+        if _bitmaps_answer(key, query, first, period.last, directory):
+            # creator_daily stays registered: a breakdown with more than ten values needs its
+            # event counts to rank them.
+            sources.append(("creator_monthly", month_of(first), period.last, "mon"))
+        return sources, False
     if key in ("watch_percentage", "course_completion", "content_performance"):
-        return [("creator_lesson_daily", period.first, period.last, "les")], False
+        rollup = _pairs_rollup(query, key, period.first, period.last, directory)
+        if (
+            key in MONTHLY_ITEM_TILES
+            and rollup == "creator_item_lesson_daily"
+            and query.breakdown is None
+            and _monthly_current(
+                directory, "creator_item_monthly", rollup, period.first, period.last
+            )
+        ):
+            return [("creator_item_monthly", month_of(period.first), period.last, "pm")], False
+        return [(rollup, period.first, period.last, "les")], False
     if key == "retention":
+        if _bitmaps_answer(key, query, LONG_AGO, period.last, directory):
+            return [("creator_monthly", None, period.last, "mon")], False
         return [("creator_daily", None, period.last, "act")], False
-    return [], True  # funnel, search gaps: the lake
+    if key == "search_gaps" and _search_days(directory, period) is not None:
+        return [(rollup, period.first, period.last, rollup) for rollup in SEARCH_ROLLUPS], False
+    return [], True  # funnel, search gaps before their rollups: the lake
 
 
 def source_version(key: str, query: TileQuery, periods: list[Period], directory: Path) -> str:
     """A fingerprint of every file the tile reads (path, size, modification time)."""
     files: set[Path] = {dimension_path(directory, name) for name in SCHEMAS}
     for period in periods:
-        rollups, lake = _sources(key, period, query)
+        rollups, lake = _sources(key, period, query, directory)
         for rollup, first, last, _relation in rollups:
             files |= set(rollup_files(directory, rollup, start=first, end=last).values())
         if lake:
@@ -317,8 +401,13 @@ def source_version(key: str, query: TileQuery, periods: list[Period], directory:
 def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) -> Answer:
     directory = events_dir()
     if key == "search_gaps":
+        days = _search_days(directory, period)
+        if days is not None:
+            return search_gaps(directory, period, days, params["limit"])
         return _search_gaps(directory, period, params["limit"])
-    rollups, lake = _sources(key, period, query)
+    rollups, lake = _sources(key, period, query, directory)
+    bitmaps = any(rollup == "creator_monthly" for rollup, *_ in rollups)
+    items_by_month = any(rollup == "creator_item_monthly" for rollup, *_ in rollups)
     daily_rows = any(rollup == "creator_daily" and name == "seg" for rollup, *_, name in rollups)
     slice_ = Slice(query.breakdown, query.experiment, dict(query.filters), daily_rows)
     with DuckDBEngine() as engine:
@@ -339,10 +428,25 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
                 params["order"],
             )
         if key == "retention":
+            if bitmaps:
+                return insights_bitmaps.retention(engine, period, slice_, params["days"])
             return compute.retention(engine, period, slice_, params["days"])
         if key == "content_performance":
-            answer = compute.content_performance(engine, period, slice_, params["limit"])
-            return _with_titles(answer)
+            content = (
+                insights_bitmaps.content_performance
+                if items_by_month
+                else compute.content_performance
+            )
+            return _with_titles(content(engine, period, slice_, params["limit"]))
+        if key == "watch_percentage" and items_by_month:
+            return insights_bitmaps.watch_percentage(engine, period, slice_)
+        if bitmaps:
+            try:
+                from_bitmaps: Answer = getattr(insights_bitmaps, key)(engine, period, slice_)
+            except insights_bitmaps.TooManySegments:
+                pass
+            else:
+                return from_bitmaps
         function: Callable[..., Answer] = getattr(compute, key)
         return function(engine, period, slice_)
 
@@ -364,6 +468,75 @@ def _with_titles(answer: Answer) -> Answer:
 
 def _search_gaps(directory: Path, period: Period, limit: int) -> Answer:
     gaps = content_gaps(events_dir=directory, start=period.start, end=period.end, limit=limit)
+    return _gaps_answer(gaps)
+
+
+# Search's query statistics (academy.search.analytics.QUERY) over the search rollups: a row
+# of search_query_daily stands for ``searches`` identical searches.
+SEARCH_STATS = r"""
+WITH searches AS (
+    SELECT request_id, lower(regexp_replace(trim(query_text), '\s+', ' ', 'g')) AS query,
+           results, searches AS n
+    FROM search_query_daily
+    WHERE day IN ({days})
+), opened AS (
+    SELECT request_id, COUNT(DISTINCT item) AS clicks
+    FROM search_click_daily
+    WHERE day IN ({days}) AND request_id <> ''
+    GROUP BY request_id
+)
+SELECT s.query,
+       SUM(s.n) AS searches,
+       SUM(CASE WHEN s.results = 0 THEN s.n ELSE 0 END) AS zero_result,
+       SUM(CASE WHEN o.clicks > 0 THEN s.n ELSE 0 END) AS clicked,
+       COALESCE(SUM(o.clicks * s.n), 0) AS clicks
+FROM searches s LEFT JOIN opened o ON o.request_id = s.request_id
+WHERE s.query IS NOT NULL AND s.query <> ''
+GROUP BY s.query
+ORDER BY searches DESC, query
+"""
+
+
+def search_gaps(directory: Path, period: Period, days: list[str], limit: int) -> Answer:
+    """Search's content gaps (``search.analytics.content_gaps``) for the lake's ``days`` of the
+    period, from the search rollups: the same statistics and lists, without reading the lake."""
+    if not days:
+        stats: list[QueryStats] = []
+    else:
+        with DuckDBEngine() as engine:
+            engine.connection.execute("SET enable_progress_bar = false")
+            for rollup in SEARCH_ROLLUPS:
+                engine.register_rollup(directory, rollup, start=days[0], end=days[-1])
+            marks = ", ".join("?" for _ in days)
+            rows = engine.query(SEARCH_STATS.format(days=marks), [*days, *days])
+        stats = [QueryStats(str(q), int(s), int(z), int(c), int(n)) for q, s, z, c, n in rows]
+    zero = sorted(
+        (item for item in stats if item.zero_result),
+        key=lambda item: (-item.zero_result, item.query),
+    )
+    low = sorted(
+        (
+            item
+            for item in stats
+            if item.with_results >= LOW_CLICK_MIN_SEARCHES and item.ctr < LOW_CLICK_CTR
+        ),
+        key=lambda item: (-item.with_results, item.ctr, item.query),
+    )
+    gaps = ContentGaps(
+        start=period.start,
+        end=period.end,
+        searches=sum(item.searches for item in stats),
+        clicked=sum(item.clicked for item in stats),
+        zero_result=sum(item.zero_result for item in stats),
+        queries=len(stats),
+        top=stats[:limit],
+        zero_results=zero[:limit],
+        low_click=low[:limit],
+    )
+    return _gaps_answer(gaps)
+
+
+def _gaps_answer(gaps: ContentGaps) -> Answer:
     rows: list[dict[str, Any]] = []
     for kind, items in (("zero_results", gaps.zero_results), ("low_click", gaps.low_click)):
         for item in items:

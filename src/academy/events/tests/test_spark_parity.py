@@ -134,7 +134,10 @@ def test_every_rollup_gives_the_same_rows_on_duckdb_and_spark(
         for name, sql in ROLLUPS.items():
             expected = normalised(duck.query(sql))
             assert normalised(distributed.query(sql)) == expected, name
-            assert {row[0] for row in expected} == {LATE_DAY, *DAYS}, name
+            # Every day has rows, except in the search rollups: only the three days have
+            # searches (their hand-computed tests are in test_insights_rollups.py).
+            if not name.startswith("search_"):
+                assert {row[0] for row in expected} == {LATE_DAY, *DAYS}, name
         # The data exercises what differs between engines: NULL and empty context fields,
         # anonymous events, and distinct creators per segment.
         segments = normalised(duck.query(ROLLUPS["entry_point_daily"]))

@@ -87,6 +87,20 @@ class Catalogue:
         return np.argsort(-self.popularity, kind="stable").astype(np.int64)
 
     @cached_property
+    def popularity_rank(self) -> npt.NDArray[np.int64]:
+        """Each item's position in `popularity_order`."""
+        rank = np.empty(len(self.items), dtype=np.int64)
+        rank[self.popularity_order] = np.arange(len(self.items))
+        return rank
+
+    @cached_property
+    def popularity_order_by_topic(self) -> dict[int, npt.NDArray[np.int64]]:
+        """Each topic code's items, most popular first (`popularity_order` restricted to it)."""
+        order = self.popularity_order
+        topics = self.topics[order]
+        return {int(topic): order[topics == topic] for topic in np.unique(topics)}
+
+    @cached_property
     def newest_order(self) -> npt.NDArray[np.int64]:
         """Item indices, most recently published first (equal: lower index first; unknown
         publication last)."""
@@ -94,7 +108,13 @@ class Catalogue:
 
     def prepare(self) -> None:
         """Compute the per-catalogue lookups now, so no request pays for them."""
-        for name in ("lessons_by_group", "popularity_order", "newest_order"):
+        for name in (
+            "lessons_by_group",
+            "popularity_order",
+            "popularity_rank",
+            "popularity_order_by_topic",
+            "newest_order",
+        ):
             getattr(self, name)
 
 

@@ -258,7 +258,13 @@ def load_model(directory: Path) -> ForYouModel:
     if als_path is not None:
         als_model = load_bundle(als_path).model
         als = als_model if isinstance(als_model, ALS) else None
-    ranker = ClickModel.load(directory / "ranker") if (directory / "ranker").is_dir() else None
+    # One thread: a request scores a few hundred candidates in about 0.1 ms, and more threads
+    # would start a thread pool on every request.
+    ranker = (
+        ClickModel.load(directory / "ranker", threads=1)
+        if (directory / "ranker").is_dir()
+        else None
+    )
     item_ids = knn_bundle.item_ids
     if als is not None:
         # One request scores one creator: implicit's and LightGBM's thread pools only add

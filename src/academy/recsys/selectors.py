@@ -275,6 +275,24 @@ def _first_allowed(
     return picked
 
 
+def _most_popular_of_topics(
+    cat: Catalogue, topics: Iterable[int], allowed: npt.NDArray[np.bool_], k: int
+) -> list[int]:
+    """The ``k`` most popular allowed items of ``topics``, most popular first: the first ``k``
+    of the popularity order that are of those topics, read from each topic's own order. Read
+    from the whole order, a creator whose topics have few items in their language scanned most
+    of the catalogue (over 1 ms at 100,000 items)."""
+    picked: list[int] = []
+    for topic in topics:
+        order = cat.popularity_order_by_topic.get(topic)
+        if order is not None:
+            picked.extend(_first_allowed(order, k, lambda block: allowed[block]))
+    if not picked:
+        return []
+    found = np.array(picked, dtype=np.int64)
+    return [int(i) for i in found[np.argsort(cat.popularity_rank[found])][:k]]
+
+
 def _freshest(cat: Catalogue, allowed: npt.NDArray[np.bool_], today: float, k: int) -> list[int]:
     """The ``k`` allowed items published in the last FRESH_DAYS, newest first."""
     order = cat.newest_order
@@ -379,13 +397,9 @@ def rank_for(
             head, head_scores = personal.als_head()
             fits = allowed[head] & (head_scores > 0)
             add(_top_pairs(head[fits], head_scores[fits], SOURCE_SIZE), "similar_creators")
-        relevant = np.zeros(len(cat.topic_codes) + 1, dtype=np.bool_)
-        relevant[list(profile.goal_topics | profile.niche_topics)] = True
         add(
-            _first_allowed(
-                cat.popularity_order,
-                SOURCE_SIZE,
-                lambda block: allowed[block] & relevant[cat.topics[block]],
+            _most_popular_of_topics(
+                cat, profile.goal_topics | profile.niche_topics, allowed, SOURCE_SIZE
             ),
             "your_goals",
         )

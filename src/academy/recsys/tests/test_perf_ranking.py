@@ -26,6 +26,7 @@ from academy.recsys.selectors import (
     _because_titles,
     _first_allowed,
     _freshest,
+    _most_popular_of_topics,
     _top_pairs,
 )
 from academy.recsys.tests.recsys_data import two_clusters
@@ -105,6 +106,26 @@ def test_trending_read_in_popularity_order_equals_sorting_everything(
     allowed = np.random.default_rng(seed).random(size) < 0.3
     picked = _first_allowed(cat.popularity_order, k, lambda block: allowed[block])
     assert picked == best_by_sorting(cat.popularity, allowed, k)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(1, 3000),
+    k=st.integers(1, 150),
+    seed=st.integers(0, 2**16),
+    topics=st.sets(st.integers(0, 4)),
+)
+def test_goal_topics_read_topic_by_topic_equal_sorting_everything(
+    size: int, k: int, seed: int, topics: set[int]
+) -> None:
+    """The "your goals" source: the most popular allowed items of the creator's topics (code 4
+    has no item), whether read from each topic's order or by sorting the whole catalogue."""
+    cat = synthetic_catalogue(size, seed)
+    allowed = np.random.default_rng(seed).random(size) < 0.3
+    relevant = allowed & np.isin(cat.topics, list(topics))
+    assert _most_popular_of_topics(cat, topics, allowed, k) == best_by_sorting(
+        cat.popularity, relevant, k
+    )
 
 
 @settings(max_examples=40, deadline=None)

@@ -135,7 +135,7 @@ def test_every_rollup_gives_the_same_rows_on_duckdb_and_spark(
             expected = normalised(duck.query(sql))
             assert normalised(distributed.query(sql)) == expected, name
             # Every day has rows, except in the search rollups: only the three days have
-            # searches (their hand-computed tests are in test_insights_rollups.py).
+            # searches (hand-computed in academy/insights/tests/test_rollups.py).
             if not name.startswith("search_"):
                 assert {row[0] for row in expected} == {LATE_DAY, *DAYS}, name
         # The data exercises what differs between engines: NULL and empty context fields,

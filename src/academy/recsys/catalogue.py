@@ -101,6 +101,15 @@ class Catalogue:
         return {int(topic): order[topics == topic] for topic in np.unique(topics)}
 
     @cached_property
+    def hashtag_items(self) -> dict[str, npt.NDArray[np.int64]]:
+        """Each hashtag's items (indices, ascending), for the hashtag entry point."""
+        found: dict[str, list[int]] = {}
+        for item in self.items:
+            for tag in item.hashtags:
+                found.setdefault(tag, []).append(item.index)
+        return {tag: np.array(indices, dtype=np.int64) for tag, indices in found.items()}
+
+    @cached_property
     def newest_order(self) -> npt.NDArray[np.int64]:
         """Item indices, most recently published first (equal: lower index first; unknown
         publication last)."""
@@ -113,6 +122,7 @@ class Catalogue:
             "popularity_order",
             "popularity_rank",
             "popularity_order_by_topic",
+            "hashtag_items",
             "newest_order",
         ):
             getattr(self, name)

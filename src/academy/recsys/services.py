@@ -176,7 +176,8 @@ def hashtag_cards(*, creator: Creator, tag: str, limit: int = 10) -> tuple[list[
     _check_limit(limit)
     cat = catalogue()
     name = tag.lstrip("#").lower()
-    tagged = np.array([name in item.hashtags for item in cat.items], dtype=np.bool_)
+    tagged = np.zeros(len(cat), dtype=np.bool_)
+    tagged[cat.hashtag_items.get(name, np.zeros(0, np.int64))] = True
     cards, _version = cards_for(creator, limit=limit, only=tagged, explore=False)
     request_id = new_request_id()
     _log_served(creator, cards, request_id=request_id, entry_point="hashtag")

@@ -236,21 +236,28 @@ MONTHLY: dict[str, tuple[str, str]] = {
     # pair's month: furthest percent, views (starts and heartbeats) and completions. A period
     # holding all of a pair's days reads that first row, a period holding one of them reads
     # that row; only the pairs with several rows in a period that cuts through their month are
-    # grouped.
+    # grouped. The file holds the pairs of one row first, then the others, each by day: a
+    # period reads the row groups of its days, and only the second part's for the pairs it may
+    # have to group.
     "creator_item_monthly": (
         "creator_item_lesson_daily",
         f"""
-        SELECT SUBSTRING(day, 1, 8) || '01' AS month, day, creator_id, item_kind, item_id,
-               lesson_starts, progress_events, max_percent, lesson_completes, enrolls, badges,
-               CAST(SUM({DAY_OF_MONTH_BIT}) OVER pair AS BIGINT) AS pair_days,
-               ROW_NUMBER() OVER (PARTITION BY creator_id, item_kind, item_id ORDER BY day) = 1
-                   AS pair_first,
-               MAX(max_percent) OVER pair AS pair_max_percent,
-               CAST(SUM(lesson_starts + progress_events) OVER pair AS BIGINT) AS pair_views,
-               CAST(SUM(lesson_completes) OVER pair AS BIGINT) AS pair_completes
-        FROM creator_item_lesson_daily
-        WINDOW pair AS (PARTITION BY creator_id, item_kind, item_id)
-        ORDER BY day
+        SELECT * FROM (
+            SELECT SUBSTRING(day, 1, 8) || '01' AS month, day, creator_id, item_kind, item_id,
+                   lesson_starts, progress_events, max_percent, lesson_completes, enrolls,
+                   badges,
+                   CAST(SUM({DAY_OF_MONTH_BIT}) OVER pair AS BIGINT) AS pair_days,
+                   COUNT(*) OVER pair AS pair_rows,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY creator_id, item_kind, item_id ORDER BY day
+                   ) = 1 AS pair_first,
+                   MAX(max_percent) OVER pair AS pair_max_percent,
+                   CAST(SUM(lesson_starts + progress_events) OVER pair AS BIGINT) AS pair_views,
+                   CAST(SUM(lesson_completes) OVER pair AS BIGINT) AS pair_completes
+            FROM creator_item_lesson_daily
+            WINDOW pair AS (PARTITION BY creator_id, item_kind, item_id)
+        ) AS rows_of_the_month
+        ORDER BY CASE WHEN pair_rows > 1 THEN 1 ELSE 0 END, day
         """,
     ),
 }

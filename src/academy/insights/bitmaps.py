@@ -464,44 +464,59 @@ def _short_retention(
 ITEM_FILTERS = ("item_kind", "item_id")
 
 
-def per_pair(period: Period, *, creator: bool, item: bool) -> str:
+# Each measure of a pair: (over its rows, grouped), (from one row), (from its first row's month).
+PAIR_MEASURES = {
+    "max_percent": ("MAX(pm.max_percent)", "pm.max_percent", "pm.pair_max_percent"),
+    "viewed": (
+        "bool_or(pm.lesson_starts + pm.progress_events > 0)",
+        "pm.lesson_starts + pm.progress_events > 0",
+        "pm.pair_views > 0",
+    ),
+    "completed": (
+        "bool_or(pm.lesson_completes > 0)",
+        "pm.lesson_completes > 0",
+        "pm.pair_completes > 0",
+    ),
+    "completes": (
+        "CAST(SUM(pm.lesson_completes) AS BIGINT)",
+        "pm.lesson_completes",
+        "pm.pair_completes",
+    ),
+}
+
+
+def per_pair(period: Period, measures: Sequence[str], *, creator: bool, item: bool) -> str:
     """One row per (creator, item) with a row in ``period`` (``?`` parameters: its first and
-    last day): its furthest percent, whether it was viewed (a start or a heartbeat) and
-    completed, and its completions, with the pair's ``creator_id`` and its ``item_kind`` and
-    ``item_id`` if asked for. Inside one month, a pair whose days are all in the period is its
-    first row's month columns, a pair with one row among the period's days is that row; only
-    the others are grouped."""
+    last day, see _pair_params) and its ``measures`` over the period: its furthest percent,
+    whether it was viewed (a start or a heartbeat) and completed, its completions; with the
+    pair's ``creator_id`` and its ``item_kind`` and ``item_id`` if asked for. Inside one month,
+    a pair whose days are all in the period is its first row's month columns, a pair with one
+    row among the period's days is that row; only the others are grouped."""
     months = masks(period)
     keys = ("creator_id", "item_kind", "item_id")
     shown = [
         key for key in keys if (creator and key == "creator_id") or (item and key != "creator_id")
     ]
     columns = "".join(f"pm.{key} AS {key}, " for key in shown)
+
+    def values(which: int) -> str:
+        return ", ".join(f"{PAIR_MEASURES[name][which]} AS {name}" for name in measures)
+
     rows = "FROM pm WHERE pm.day BETWEEN ? AND ?"
     grouped = (
-        f"SELECT {columns}MAX(pm.max_percent) AS max_percent, "
-        "bool_or(pm.lesson_starts + pm.progress_events > 0) AS viewed, "
-        "bool_or(pm.lesson_completes > 0) AS completed, "
-        "CAST(SUM(pm.lesson_completes) AS BIGINT) AS completes "
-        f"{rows} {{condition}} GROUP BY {', '.join(f'pm.{key}' for key in keys)}"
+        f"SELECT {columns}{values(0)} {rows} {{condition}} "
+        f"GROUP BY {', '.join(f'pm.{key}' for key in keys)}"
     )
     if len(months) > 1:
         # A pair's bitmaps do not say whether it has rows in the other month: group them all.
         return grouped.format(condition="")
     mask = months[0][1]
     inside = f"pm.pair_days & {mask}"
-    whole = (
-        f"SELECT {columns}pm.pair_max_percent AS max_percent, pm.pair_views > 0 AS viewed, "
-        "pm.pair_completes > 0 AS completed, pm.pair_completes AS completes "
-        f"{rows} AND pm.pair_first AND {inside} = pm.pair_days"
-    )
-    single = (
-        f"SELECT {columns}pm.max_percent AS max_percent, "
-        "pm.lesson_starts + pm.progress_events > 0 AS viewed, "
-        "pm.lesson_completes > 0 AS completed, pm.lesson_completes AS completes "
-        f"{rows} AND {inside} <> pm.pair_days AND bit_count({inside}) = 1"
-    )
-    several = grouped.format(condition=f"AND {inside} <> pm.pair_days AND bit_count({inside}) > 1")
+    whole = f"SELECT {columns}{values(2)} {rows} AND pm.pair_first AND {inside} = pm.pair_days"
+    # Only pairs of several rows can be cut by the period (and they are stored last).
+    cut = f"pm.pair_rows > 1 AND {inside} <> pm.pair_days"
+    single = f"SELECT {columns}{values(1)} {rows} AND {cut} AND bit_count({inside}) = 1"
+    several = grouped.format(condition=f"AND {cut} AND bit_count({inside}) > 1")
     return f"{whole} UNION ALL {single} UNION ALL {several}"
 
 
@@ -530,7 +545,9 @@ def _filtered(alias: str, slice_: Slice) -> tuple[Segments, str, list[Any]]:
 def watch_percentage(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
     """As ``compute.watch_percentage`` without a breakdown."""
     segments, condition, params = _filtered("p", slice_)
-    pairs = per_pair(period, creator=bool(segments.joins), item=_item_filtered(slice_))
+    pairs = per_pair(
+        period, ("max_percent",), creator=bool(segments.joins), item=_item_filtered(slice_)
+    )
     where = " AND ".join(filter(None, ["p.max_percent IS NOT NULL", condition]))
     total: dict[str, Any] = engine.arrow(
         "SELECT COUNT(p.max_percent) AS pairs, AVG(p.max_percent) AS average_watch_percentage "
@@ -562,7 +579,7 @@ def watch_percentage(engine: QueryEngine, period: Period, slice_: Slice) -> Answ
 def content_performance(engine: QueryEngine, period: Period, slice_: Slice, limit: int) -> Answer:
     """As ``compute.content_performance``."""
     segments, condition, params = _filtered("p", slice_)
-    pairs = per_pair(period, creator=bool(segments.joins), item=True)
+    pairs = per_pair(period, tuple(PAIR_MEASURES), creator=bool(segments.joins), item=True)
     sql = f"""
         WITH pairs AS (
             SELECT p.* FROM {segments.source(f"({pairs})")}

@@ -3,8 +3,9 @@ with the previous-period comparison. Target (insights issue): every tile ≤ 1 s
 
 Reuses the lake of `bench.event_rollups` (cached under `var/bench/event_rollups/`, generated
 only if missing) and its rollups; rollups the lake does not have yet (the insights ones) are
-computed once for every day and kept. The creator dimension (follower tier, experiment
-variation) is a synthetic snapshot of the lake's ~1M creators. Each tile is timed in this
+computed once for every day, and the monthly ones for every month, and kept. The creator
+dimension (follower tier, experiment variation) is a synthetic snapshot of the lake's ~1M
+creators. Each tile is timed in this
 process with Django's cache cleared before every call, `RUNS` times; the median and the worst
 run are reported.
 
@@ -195,6 +196,7 @@ def main(events: int = EVENTS, runs: int = RUNS) -> None:
             found = next(r for r in results if r["tile"] == label and r["days"] == days)
             verdict = "" if found["max"] <= TARGET_SECONDS else " ✗"
             cells.append(f"{found['median']:.2f} / {found['max']:.2f}{verdict}")
+            cells.append(BEFORE[label][RANGES.index(days)])
         rows.append(f"| {label} | {' | '.join(cells)} |")
     met = sum(1 for r in results if r["max"] <= TARGET_SECONDS)
     write_section(
@@ -203,31 +205,48 @@ def main(events: int = EVENTS, runs: int = RUNS) -> None:
 ### Insights tiles over 100M events (`academy.insights.selectors.tile`, cold cache)
 
 The 100M-event lake of the rollups benchmark ({DAYS} days, ~{CREATORS:,} creators) and its
-rollups, including the insights ones (`creator_segment_daily`, `creator_lesson_daily`), and a
-synthetic creator dimension. Each tile answered for the last 7 and the last 28 days of the lake
-**with the previous period** (so two periods are computed), the cache cleared before every call,
-{runs} runs each: median / worst run in seconds. {met} of {len(results)} timings met the
-≤ {TARGET_SECONDS:.0f} s target. The 1-minute load average was {load_before:.1f} before and
-{load_after:.1f} after (2 is this benchmark alone on 2 cores; more means other work shared
-them).
+rollups, including the insights ones, and a synthetic creator dimension. Each tile answered for
+the last 7 and the last 28 days of the lake **with the previous period** (so two periods are
+computed), the cache cleared before every call, {runs} runs each: median / worst run in
+seconds. {met} of {len(results)} timings met the ≤ {TARGET_SECONDS:.0f} s target. The 1-minute
+load average was {load_before:.1f} before and {load_after:.1f} after (2 is this benchmark alone
+on 2 cores; more means other work shared them). *Before* is the median of the same benchmark
+before issue 9's rollups (2026-11-30, load 0.4 → 2.4).
 
-| tile | 7 days + previous 7 | 28 days + previous 28 |
-| --- | ---: | ---: |
+| tile | 7 days + previous 7 | before | 28 days + previous 28 | before |
+| --- | ---: | ---: | ---: | ---: |
 {chr(10).join(rows)}
 
-Where the time goes: the event-count tiles (CTR, lessons) read `segment_daily`, a few thousand
-rows per day, and are within reach of the target. Every distinct-creator or per-(creator, item)
-figure must group millions of rollup rows by creator id — about 140k creators are active a day,
-so 28 days of `creator_daily` hold ~4M creator-days and `creator_segment_daily` ~23M — and a
-tile does it for both periods (DAU/WAU/MAU also for the 7- and 30-day windows); one exact
-`COUNT(DISTINCT creator_id)` over 28 days of `creator_daily` alone took ~1.3 s here under this
-load. Funnels and search gaps scan the period's lake events. The target needs work beyond this
-issue: distinct counts pre-aggregated per creator and month (activity bitmaps), a funnel rollup
-of step timestamps, a shared cache warmed after each rollup run (answers are already cached
-until the files they read change, so a repeated view is instant), or more cores. Search gaps
-find no queries here: the benchmark lake's `search` events carry no query text.
+What each tile reads (docs/METRICS.md, "Speed"): reach, active creators, the North Star and
+retention read `creator_monthly`, one row per creator and month with bitmaps of their days;
+watch percentage and content performance read `creator_item_monthly`, the month's
+(creator, item) rows marked with each pair's days, grouping only the pairs a period cuts;
+course completion reads `creator_item_lesson_daily`; search gaps read `search_query_daily` and
+`search_click_daily`; CTR and lessons read `segment_daily`. Funnels still read the period's lake
+events (step order needs every timestamp): they are what is left over 1 s. Search gaps find no
+queries here: the benchmark lake's `search` events carry no query text, so that tile's timing
+is reading the rollups.
 """,
     )
+
+
+# Medians before issue 9's rollups (docs/BENCHMARKS.md of 2026-11-30): 7 days, 28 days.
+BEFORE: dict[str, tuple[str, str]] = {
+    "reach": ("0.49", "0.82"),
+    "active_creators": ("1.28", "0.74"),
+    "north_star": ("0.70", "1.12"),
+    "entry_point_ctr": ("0.14", "0.15"),
+    "entry_point_ctr by region, For You card": ("0.12", "0.14"),
+    "lessons": ("0.10", "0.11"),
+    "watch_percentage": ("2.09", "3.94"),
+    "course_completion": ("0.47", "1.02"),
+    "retention": ("2.21", "2.64"),
+    "funnel (default steps, strict)": ("4.17", "9.09"),
+    "funnel card click → lesson complete, any order": ("2.47", "3.81"),
+    "content_performance": ("1.85", "4.02"),
+    "search_gaps": ("1.27", "3.09"),
+    "reach by follower tier": ("2.66", "4.48"),
+}
 
 
 if __name__ == "__main__":

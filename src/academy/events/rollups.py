@@ -189,13 +189,14 @@ ROLLUPS: dict[str, str] = {
     """,
     # Search's content gaps (academy.search.analytics) read `search` events' query and results
     # and the items opened from each request; anonymous searches count there, so they are kept
-    # (creator_id ''). The query text is kept as typed: readers fold case and spaces.
+    # (creator_id ''). The query text is kept as typed (readers fold case and spaces); searches
+    # without one never count there and are left out.
     "search_query_daily": f"""
         SELECT day, COALESCE(creator_id, '') AS creator_id, request_id,
                {SEARCH_QUERY} AS query_text, {SEARCH_RESULTS} AS results,
                COUNT(*) AS searches
         FROM {LAKE}
-        WHERE name = 'search'
+        WHERE name = 'search' AND {SEARCH_QUERY} IS NOT NULL
         GROUP BY day, COALESCE(creator_id, ''), request_id, {SEARCH_QUERY}, {SEARCH_RESULTS}
     """,
     "search_click_daily": f"""
@@ -233,7 +234,8 @@ MONTHLY: dict[str, tuple[str, str]] = {
     ),
     # creator_item_lesson_daily's rows of the month, each with the bitmap of the days of the
     # month on which its (creator, item) pair has a row and, on the pair's first row, the
-    # pair's month: furthest percent, views (starts and heartbeats) and completions. A period
+    # pair's month: furthest percent, views (starts and heartbeats), completions, enrolments
+    # and badges. A period
     # holding all of a pair's days reads that first row, a period holding one of them reads
     # that row; only the pairs with several rows in a period that cuts through their month are
     # grouped. The file holds the pairs of one row first, then the others, each by day: a
@@ -253,7 +255,9 @@ MONTHLY: dict[str, tuple[str, str]] = {
                    ) = 1 AS pair_first,
                    MAX(max_percent) OVER pair AS pair_max_percent,
                    CAST(SUM(lesson_starts + progress_events) OVER pair AS BIGINT) AS pair_views,
-                   CAST(SUM(lesson_completes) OVER pair AS BIGINT) AS pair_completes
+                   CAST(SUM(lesson_completes) OVER pair AS BIGINT) AS pair_completes,
+                   CAST(SUM(enrolls) OVER pair AS BIGINT) AS pair_enrolls,
+                   CAST(SUM(badges) OVER pair AS BIGINT) AS pair_badges
             FROM creator_item_lesson_daily
             WINDOW pair AS (PARTITION BY creator_id, item_kind, item_id)
         ) AS rows_of_the_month

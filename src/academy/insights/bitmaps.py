@@ -482,16 +482,22 @@ PAIR_MEASURES = {
         "pm.lesson_completes",
         "pm.pair_completes",
     ),
+    "enrolled": ("bool_or(pm.enrolls > 0)", "pm.enrolls > 0", "pm.pair_enrolls > 0"),
+    "badged": ("bool_or(pm.badges > 0)", "pm.badges > 0", "pm.pair_badges > 0"),
 }
+CONTENT_MEASURES = ("max_percent", "viewed", "completed", "completes")
 
 
-def per_pair(period: Period, measures: Sequence[str], *, creator: bool, item: bool) -> str:
+def per_pair(
+    period: Period, measures: Sequence[str], *, creator: bool, item: bool, where: str = ""
+) -> str:
     """One row per (creator, item) with a row in ``period`` (``?`` parameters: its first and
     last day, see _pair_params) and its ``measures`` over the period: its furthest percent,
     whether it was viewed (a start or a heartbeat) and completed, its completions; with the
     pair's ``creator_id`` and its ``item_kind`` and ``item_id`` if asked for. Inside one month,
     a pair whose days are all in the period is its first row's month columns, a pair with one
-    row among the period's days is that row; only the others are grouped."""
+    row among the period's days is that row; only the others are grouped. ``where`` keeps only
+    the rows of some pairs (a condition on the pair's item or creator)."""
     months = masks(period)
     keys = ("creator_id", "item_kind", "item_id")
     shown = [
@@ -502,7 +508,7 @@ def per_pair(period: Period, measures: Sequence[str], *, creator: bool, item: bo
     def values(which: int) -> str:
         return ", ".join(f"{PAIR_MEASURES[name][which]} AS {name}" for name in measures)
 
-    rows = "FROM pm WHERE pm.day BETWEEN ? AND ?"
+    rows = "FROM pm WHERE pm.day BETWEEN ? AND ?" + (f" AND {where}" if where else "")
     grouped = (
         f"SELECT {columns}{values(0)} {rows} {{condition}} "
         f"GROUP BY {', '.join(f'pm.{key}' for key in keys)}"
@@ -579,7 +585,7 @@ def watch_percentage(engine: QueryEngine, period: Period, slice_: Slice) -> Answ
 def content_performance(engine: QueryEngine, period: Period, slice_: Slice, limit: int) -> Answer:
     """As ``compute.content_performance``."""
     segments, condition, params = _filtered("p", slice_)
-    pairs = per_pair(period, tuple(PAIR_MEASURES), creator=bool(segments.joins), item=True)
+    pairs = per_pair(period, CONTENT_MEASURES, creator=bool(segments.joins), item=True)
     sql = f"""
         WITH pairs AS (
             SELECT p.* FROM {segments.source(f"({pairs})")}
@@ -600,3 +606,52 @@ def content_performance(engine: QueryEngine, period: Period, slice_: Slice, limi
     """
     every: list[dict[str, Any]] = engine.arrow(sql, [*_pair_params(period), *params]).to_pylist()
     return content_answer(every, limit)
+
+
+def course_completion(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
+    """As ``compute.course_completion`` without a breakdown: (creator, course) pairs that
+    enrolled or earned the badge in the period."""
+    segments, condition, params = _filtered("p", slice_)
+    courses = "pm.item_kind = 'course'"
+    pairs = per_pair(
+        period,
+        ("enrolled", "badged"),
+        creator=bool(segments.joins),
+        item=_item_filtered(slice_),
+        where=courses,
+    )
+    where = " AND ".join(filter(None, ["(p.enrolled OR p.badged)", condition]))
+    counts = (
+        "COUNT(CASE WHEN {e} THEN 1 END) AS enrollments, "
+        "COUNT(CASE WHEN {b} THEN 1 END) AS completions, "
+        "COUNT(CASE WHEN {e} AND {b} THEN 1 END) AS enrolled_and_completed"
+    )
+    total: dict[str, Any] = engine.arrow(
+        f"SELECT {counts.format(e='p.enrolled', b='p.badged')} "
+        f"FROM {segments.source(f'({pairs})')} WHERE {where}",
+        [*_pair_params(period), *params],
+    ).to_pylist()[0]
+    # Each row is one pair on one day.
+    day_segments, day_condition, day_params = _filtered("pm", slice_)
+    day_where = " AND ".join(
+        filter(
+            None,
+            [
+                "pm.day BETWEEN ? AND ?",
+                courses,
+                "(pm.enrolls > 0 OR pm.badges > 0)",
+                day_condition,
+            ],
+        )
+    )
+    daily: list[dict[str, Any]] = engine.arrow(
+        f"SELECT pm.day AS day, {counts.format(e='pm.enrolls > 0', b='pm.badges > 0')} "
+        f"FROM {day_segments.source('pm')} WHERE {day_where} GROUP BY pm.day",
+        [period.first, period.last, *day_params],
+    ).to_pylist()
+    for row in daily:
+        row["day"] = date.fromisoformat(str(row["day"]))
+    rows = [dict(total)]
+    for row in [*rows, total]:
+        row["course_completion_rate"] = ratio(row["enrolled_and_completed"], row["enrollments"])
+    return Answer(rows=rows, headline=total, series=_series(daily, "completions", None, period))

@@ -262,7 +262,7 @@ PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 DISTINCT_TILES = ("reach", "active_creators", "north_star")
 SEARCH_ROLLUPS = ("search_query_daily", "search_click_daily")
 # Tiles creator_item_monthly answers without a breakdown.
-MONTHLY_ITEM_TILES = ("watch_percentage", "content_performance")
+MONTHLY_ITEM_TILES = ("watch_percentage", "content_performance", "course_completion")
 # Retention reads all history: the first day any rollup could hold.
 LONG_AGO = "1970-01-01"
 COUNT_TILES = ("entry_point_ctr", "lessons")
@@ -440,6 +440,8 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
             return _with_titles(content(engine, period, slice_, params["limit"]))
         if key == "watch_percentage" and items_by_month:
             return insights_bitmaps.watch_percentage(engine, period, slice_)
+        if key == "course_completion" and items_by_month:
+            return insights_bitmaps.course_completion(engine, period, slice_)
         if bitmaps:
             try:
                 from_bitmaps: Answer = getattr(insights_bitmaps, key)(engine, period, slice_)
@@ -480,9 +482,11 @@ WITH searches AS (
     FROM search_query_daily
     WHERE day IN ({days})
 ), opened AS (
+    -- Only requests that are searches of the period can join.
     SELECT request_id, COUNT(DISTINCT item) AS clicks
     FROM search_click_daily
     WHERE day IN ({days}) AND request_id <> ''
+      AND request_id IN (SELECT request_id FROM searches)
     GROUP BY request_id
 )
 SELECT s.query,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -87,7 +87,6 @@ def _check_limit(limit: int) -> int:
     return limit
 
 
-@transaction.atomic
 def feed_serve(
     *, creator: Creator, limit: int = 10, cursor: str = "", entry_point: str = "academy_home"
 ) -> FeedPage:
@@ -112,21 +111,29 @@ def feed_serve(
     else:
         cards, version = interleaved.cards, interleaved.model_version
     shown = [*shown, *(card.item for card in cards)][-MAX_SHOWN:]
-    if session is None:
-        session = FeedSession.objects.create(
-            id=secrets.token_hex(12), creator=creator, shown=shown, created_at=now, updated_at=now
+    # Only the writes in a transaction: on SQLite a transaction holds the database's write
+    # lock from its first statement, and ranking inside it made feed requests wait for each
+    # other (docs/RECSYS.md, "Speed").
+    with transaction.atomic():
+        if session is None:
+            session = FeedSession.objects.create(
+                id=secrets.token_hex(12),
+                creator=creator,
+                shown=shown,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            session.shown = shown
+            session.updated_at = now
+            session.save(update_fields=["shown", "updated_at"])
+        _log_served(
+            creator,
+            cards,
+            request_id=request_id,
+            entry_point=entry_point,
+            extra=interleaved.properties if interleaved else None,
         )
-    else:
-        session.shown = shown
-        session.updated_at = now
-        session.save(update_fields=["shown", "updated_at"])
-    _log_served(
-        creator,
-        cards,
-        request_id=request_id,
-        entry_point=entry_point,
-        extra=interleaved.properties if interleaved else None,
-    )
     return FeedPage(
         request_id=request_id,
         cards=cards,
@@ -143,7 +150,14 @@ def _preference(creator: Creator) -> FeedPreference:
     return preference
 
 
-@transaction.atomic
+def _delivered_today(creator: Creator, now: datetime) -> list[str]:
+    return list(
+        CardDelivery.objects.filter(
+            creator=creator, delivered_at__gte=now - timedelta(days=1)
+        ).values_list("item", flat=True)
+    )
+
+
 def for_you_card(*, creator: Creator) -> tuple[FeedCard, str] | None:
     """The host app's For You card for the creator right now, or None: cards off, the daily
     cap reached, or nothing relevant enough. A card is never an item the creator said "not
@@ -152,11 +166,7 @@ def for_you_card(*, creator: Creator) -> tuple[FeedCard, str] | None:
     if preference is not None and preference.cards_off:
         return None
     now = clock.now()
-    today = list(
-        CardDelivery.objects.filter(
-            creator=creator, delivered_at__gte=now - timedelta(days=1)
-        ).values_list("item", flat=True)
-    )
+    today = _delivered_today(creator, now)
     if len(today) >= CARDS_PER_DAY:
         return None
     cards, _version = cards_for(creator, limit=1, exclude=today, explore=False)
@@ -164,10 +174,16 @@ def for_you_card(*, creator: Creator) -> tuple[FeedCard, str] | None:
         return None
     card = cards[0]
     request_id = new_request_id()
-    CardDelivery.objects.create(
-        creator=creator, item=card.item, request_id=request_id, delivered_at=now
-    )
-    _log_served(creator, [card], request_id=request_id, entry_point="for_you_card")
+    # Ranked outside the transaction (it would hold SQLite's write lock); the cap and the
+    # card are checked again inside it, so two requests at once cannot both deliver.
+    with transaction.atomic():
+        again = _delivered_today(creator, now)
+        if len(again) >= CARDS_PER_DAY or card.item in again:
+            return None
+        CardDelivery.objects.create(
+            creator=creator, item=card.item, request_id=request_id, delivered_at=now
+        )
+        _log_served(creator, [card], request_id=request_id, entry_point="for_you_card")
     return card, request_id
 
 

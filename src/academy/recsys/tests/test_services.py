@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from academy.accounts.models import Creator
 from academy.accounts.services import creator_upsert
@@ -143,6 +145,25 @@ class TestFeed:
         # Two neighbours may share a course only when nothing else is left to put between.
         repeats = sum(1 for a, b in itertools.pairwise(groups) if a == b)
         assert repeats <= max(0, len(groups) - 2 * len(set(groups)) + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("content")
+def test_a_page_is_ranked_before_its_write_transaction_opens() -> None:
+    """On SQLite a transaction holds the database's write lock from its BEGIN. Every read of a
+    page (the creator's state, the flags) comes before it and only the page's writes inside it;
+    ranking inside it made concurrent feed requests wait for each other."""
+    if connection.vendor != "sqlite":
+        pytest.skip("about SQLite's write lock")
+    someone = creator()
+    feed_serve(creator=someone, limit=3)  # the catalogue is loaded
+    with CaptureQueriesContext(connection) as queries:
+        page = feed_serve(creator=someone, limit=3)
+    statements = [query["sql"].split()[0].upper() for query in queries.captured_queries]
+    begin, commit = statements.index("BEGIN"), statements.index("COMMIT")
+    assert "SELECT" in statements[:begin]
+    assert statements[begin + 1 : commit] == ["INSERT"]  # the page's session
+    assert len(page.cards) == 3
 
 
 @pytest.mark.usefixtures("content")

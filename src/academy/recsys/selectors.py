@@ -270,7 +270,7 @@ def _first_allowed(
     start, chunk = 0, max(4 * k, 256)
     while len(picked) < k and start < len(order):
         block = order[start : start + chunk]
-        picked.extend(int(i) for i in block[keep(block)][: k - len(picked)])
+        picked.extend(block[keep(block)][: k - len(picked)].tolist())
         start, chunk = start + chunk, chunk * 4
     return picked
 
@@ -301,7 +301,7 @@ def _freshest(cat: Catalogue, allowed: npt.NDArray[np.bool_], today: float, k: i
     while len(picked) < k and start < len(order):
         block = order[start : start + chunk]
         fresh = np.nan_to_num(today - cat.published_days[block], nan=1e9) <= FRESH_DAYS
-        picked.extend(int(i) for i in block[fresh & allowed[block]][: k - len(picked)])
+        picked.extend(block[fresh & allowed[block]][: k - len(picked)].tolist())
         if not fresh.all():  # newest first: everything after this block is older
             break
         start, chunk = start + chunk, chunk * 4

@@ -151,6 +151,11 @@ def test_watch_and_content_tiles_read_the_monthly_pairs_with_the_same_numbers(
             ev("lesson_progress", "2026-10-02", "ana", properties={"percent": 30}),
             ev("lesson_progress", "2026-10-04", "ana", properties={"percent": 80}),
             ev("lesson_complete", "2026-10-04", "ana"),
+            # Cy enrolls in course 3 on the 2nd and earns its badge on the 4th; Bo enrolls in
+            # course 4 on Sept 30th.
+            ev("enroll", "2026-10-02", "cy", kind="course", item="3"),
+            ev("badge_earned", "2026-10-04", "cy", kind="course", item="3"),
+            ev("enroll", "2026-09-30", "bo", kind="course", item="4"),
             # Bo: lesson 1 on the 4th only (40 %), lesson 2 on Sept 30th and Oct 2nd.
             ev("lesson_progress", "2026-10-04", "bo", properties={"percent": 40}),
             ev("lesson_progress", "2026-09-30", "bo", item="2", properties={"percent": 10}),
@@ -159,7 +164,7 @@ def test_watch_and_content_tiles_read_the_monthly_pairs_with_the_same_numbers(
     )
 
     def answers() -> list[tuple[Any, ...]]:
-        found = []
+        found: list[tuple[Any, ...]] = []
         for start, end in (
             (date(2026, 10, 1), date(2026, 10, 7)),  # all of each pair's days
             (date(2026, 10, 3), date(2026, 10, 4)),  # cuts Ana's pair: its 4th only
@@ -167,11 +172,23 @@ def test_watch_and_content_tiles_read_the_monthly_pairs_with_the_same_numbers(
         ):
             watch = tile("watch_percentage", TileQuery(start=start, end=end))
             content = tile("content_performance", TileQuery(start=start, end=end))
+            course = tile("course_completion", TileQuery(start=start, end=end))
             found.append((watch.headline, watch.series, content.rows, content.headline))
+            found.append((course.headline, course.series))
         return found
 
     from_monthly = answers()
-    week, cut, two_months = from_monthly
+    week, week_courses, cut, cut_courses, two_months, two_months_courses = from_monthly
+    # Cy enrolled and completed in the week; the cut period sees only the badge.
+    assert week_courses[0] == {
+        "enrollments": 1,
+        "completions": 1,
+        "enrolled_and_completed": 1,
+        "course_completion_rate": 1.0,
+    }
+    assert (cut_courses[0]["enrollments"], cut_courses[0]["completions"]) == (0, 1)
+    assert cut_courses[0]["course_completion_rate"] is None
+    assert two_months_courses[0]["enrollments"] == 2
     assert week[0] == {"pairs": 3, "average_watch_percentage": (80 + 40 + 20) / 3}
     assert cut[0] == {"pairs": 2, "average_watch_percentage": (80 + 40) / 2}
     assert two_months[0] == {"pairs": 3, "average_watch_percentage": (80 + 40 + 20) / 3}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from academy.events.query import lake_days, rollup_target
-from academy.events.rollups import ROLLUPS, rollup_days
+from academy.events.query import lake_days, rollup_files, rollup_target
+from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_days, rollup_months
 from academy.insights.dimensions import write_dimensions
 
 
@@ -27,4 +27,21 @@ def insights_prepare(
     missing = days_missing_rollups(events_dir)
     if missing:
         rollup_days(events_dir=events_dir, days=missing, progress=progress)
-    return {"days_rolled_up": len(missing), **write_dimensions(events_dir)}
+    months = months_missing_rollups(events_dir)
+    if months:
+        rollup_months(events_dir=events_dir, months=months)
+    return {
+        "days_rolled_up": len(missing),
+        "months_rolled_up": len(months),
+        **write_dimensions(events_dir),
+    }
+
+
+def months_missing_rollups(events_dir: Path) -> list[str]:
+    """Months whose daily rollups lack a monthly rollup (days rolled up before it existed)."""
+    months: set[str] = set()
+    for name, (source, _sql) in MONTHLY.items():
+        for day in rollup_files(events_dir, source):
+            if not rollup_target(events_dir, name, month_of(day)).exists():
+                months.add(month_of(day))
+    return sorted(months)

@@ -17,6 +17,7 @@ from academy.events.query import rollup_files, rollup_target
 from academy.events.rollups import read_rollup, rollup_days
 from academy.insights.compute import Period
 from academy.insights.selectors import search_gaps, tile
+from academy.insights.services import insights_prepare
 from academy.insights.tests.helpers import ev, write_lake
 from academy.insights.tiles import TileQuery
 from academy.search.analytics import content_gaps
@@ -321,3 +322,16 @@ def test_erasure_removes_the_creator_from_the_new_rollups(events_dir: Path) -> N
     # Rolling the month up again (a late event) keeps it erased: it comes from the daily files.
     rollup_days(events_dir=events_dir, days=["2026-10-02"])
     assert [row["creator_id"] for row in rows(events_dir, "creator_monthly")] == ["keep-me"]
+
+
+def test_prepare_computes_the_months_a_lake_rolled_up_before_them_lacks(events_dir: Path) -> None:
+    write_lake(events_dir, [ev("impression", "2026-10-02", "ana"), ev("click", "2026-11-03", "bo")])
+    for name in ("creator_monthly", "creator_item_monthly"):
+        shutil.rmtree(events_dir / "rollups" / name)
+    done = insights_prepare(events_dir=events_dir)
+    assert (done["days_rolled_up"], done["months_rolled_up"]) == (0, 2)
+    assert [(row["day"], row["creator_id"]) for row in rows(events_dir, "creator_monthly")] == [
+        ("2026-10-01", "ana"),
+        ("2026-11-01", "bo"),
+    ]
+    assert insights_prepare(events_dir=events_dir)["months_rolled_up"] == 0

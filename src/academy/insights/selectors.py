@@ -343,7 +343,8 @@ def _sources(
     key: str, period: Period, query: TileQuery, directory: Path
 ) -> tuple[list[tuple[str, str | None, str, str]], bool]:
     """(rollup, first day or None, last day, relation) each period reads, and whether it
-    reads the lake."""
+    reads the lake (search gaps read their rollups for the lake's days: the lake's files are
+    part of their version)."""
     if key in (*DISTINCT_TILES, *COUNT_TILES):
         first = period.first
         if key == "active_creators":
@@ -373,7 +374,8 @@ def _sources(
             return [("creator_monthly", None, period.last, "mon")], False
         return [("creator_daily", None, period.last, "act")], False
     if key == "search_gaps" and _search_days(directory, period) is not None:
-        return [(rollup, period.first, period.last, rollup) for rollup in SEARCH_ROLLUPS], False
+        # The lake's files count too: search gaps read the days the lake still has.
+        return [(rollup, period.first, period.last, rollup) for rollup in SEARCH_ROLLUPS], True
     return [], True  # funnel, search gaps before their rollups: the lake
 
 

@@ -335,3 +335,13 @@ def test_prepare_computes_the_months_a_lake_rolled_up_before_them_lacks(events_d
         ("2026-11-01", "bo"),
     ]
     assert insights_prepare(events_dir=events_dir)["months_rolled_up"] == 0
+
+
+def test_search_gaps_forget_a_day_the_lake_dropped(events_dir: Path) -> None:
+    write_lake(events_dir, [dict(record) for record in SEARCHES])
+    week = TileQuery(start=date(2026, 10, 1), end=date(2026, 10, 7))
+    assert tile("search_gaps", week).headline["searches"] == 4
+    # Retention drops the 3rd from the lake: the rollups outlive it, search gaps read the
+    # lake's days (as Search's own analysis does), and the cached answer is not reused.
+    shutil.rmtree(events_dir / "lake" / "date=2026-10-03")
+    assert tile("search_gaps", week).headline["searches"] == 2

@@ -52,7 +52,7 @@ def _creator_by_external_id_sql() -> str:
 
 def creator_get(*, external_id: str) -> Creator | None:
     # Every host-app call names its creator. The same model through a raw query skips the
-    # ORM's query building: 0.16 ms instead of 0.44 (docs/RECSYS.md, "Serving speed").
+    # ORM's query building: 0.16 ms instead of 0.44 (docs/RECSYS.md, "Speed").
     return next(iter(Creator.objects.raw(_creator_by_external_id_sql(), [external_id])), None)
 
 

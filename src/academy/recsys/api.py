@@ -80,7 +80,7 @@ def card_fields(card: FeedCard) -> dict[str, Any]:
 def cards_response(body: dict[str, Any]) -> JsonResponse:
     """A page of cards as JSON, written directly. Through the response model, validating our own
     dataclasses field by field cost about a fifth of a feed request's CPU (docs/RECSYS.md,
-    "Serving speed"); the tests check these answers against the documented schemas."""
+    "Speed"); the tests check these answers against the documented schemas."""
     return JsonResponse(body)
 
 

@@ -242,9 +242,9 @@ def main(events: int = EVENTS, runs: int = RUNS) -> None:
 
 {events:,} events over {DAYS} days ({stored["bytes"] / 2**30:.1f} GiB of Parquet, Snappy),
 ~{CREATORS:,} creators with skewed activity (~140k active a day), ~{ITEMS:,} items, 8 entry
-points; the three rollups written for every day, as many days at a time as there are cores, one
-DuckDB thread each. Each run is a fresh process (lake files in the page cache); memory is that
-process's peak RSS. Medians of {runs} runs:
+points; every rollup written for every day (the monthly ones for each month), as many days at
+a time as there are cores, one DuckDB thread each. Each run is a fresh process (lake files in the
+page cache); memory is that process's peak RSS. Medians of {runs} runs:
 {", ".join(f"{result['seconds']:.1f}" for result in results)} s wall. The 1-minute load average
 at the end of each run was {", ".join(f"{load:.1f}" for load in loads)} (about 2 is this
 benchmark alone on the 2 cores; more means other work shared them).

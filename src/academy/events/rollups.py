@@ -111,6 +111,21 @@ def _grouped(keys: tuple[str, ...]) -> str:
     return ", ".join(keys)
 
 
+# The lesson rollups' measures, with and without the context in their keys; max_percent is the
+# furthest heartbeat (clamped to 0 to 100), NULL without a readable one.
+LESSON_MEASURES = f"""COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
+               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
+               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
+                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
+                                  WHEN {PERCENT} < 0 THEN 0.0
+                                  ELSE {PERCENT} END END) AS max_percent,
+               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
+               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+        FROM {LAKE}
+        WHERE creator_id <> ''
+          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})"""
+
 ROLLUPS: dict[str, str] = {
     # Anonymous events (no creator_id) count for entry points only.
     "creator_item_daily": f"""
@@ -153,38 +168,15 @@ ROLLUPS: dict[str, str] = {
         WHERE creator_id <> ''
         GROUP BY {_grouped(KEYS["segment_daily"])}
     """,
-    # max_percent: the furthest heartbeat (clamped to 0 to 100); NULL without a readable one.
     "creator_lesson_daily": f"""
         SELECT {_grouped(KEYS["creator_lesson_daily"])},
-               COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
-               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
-               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
-                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
-                                  WHEN {PERCENT} < 0 THEN 0.0
-                                  ELSE {PERCENT} END END) AS max_percent,
-               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
-               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
-               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
-        FROM {LAKE}
-        WHERE creator_id <> ''
-          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
+               {LESSON_MEASURES}
         GROUP BY {_grouped(KEYS["creator_lesson_daily"])}
     """,
     # The same columns, summed (and max_percent maxed) over the context.
     "creator_item_lesson_daily": f"""
         SELECT {_grouped(KEYS["creator_item_lesson_daily"])},
-               COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
-               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
-               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
-                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
-                                  WHEN {PERCENT} < 0 THEN 0.0
-                                  ELSE {PERCENT} END END) AS max_percent,
-               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
-               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
-               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
-        FROM {LAKE}
-        WHERE creator_id <> ''
-          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
+               {LESSON_MEASURES}
         GROUP BY {_grouped(KEYS["creator_item_lesson_daily"])}
     """,
     # Search's content gaps (academy.search.analytics) read `search` events' query and results

@@ -31,6 +31,7 @@ from academy.insights.compute import (
     content_answer,
     ratio,
     retention_answer,
+    retention_by_week,
 )
 
 # The bitmap columns and the names the per-creator relation gives them.
@@ -375,10 +376,7 @@ def retention(engine: QueryEngine, period: Period, slice_: Slice, offsets: Seque
                  ON a.creator_id = c.creator_id AND a.month >= date_trunc('month', c.first_day)
             GROUP BY c.creator_id, c.first_day, c.segment, c.last_offset
         )
-        SELECT date_trunc('week', first_day) AS week, segment, COUNT(*) AS creators, {columns}
-        FROM per_creator
-        GROUP BY week, segment
-        ORDER BY week, segment
+        {retention_by_week(columns)}
     """
     end = period.end
     params = [

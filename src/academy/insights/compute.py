@@ -721,10 +721,7 @@ def retention(engine: QueryEngine, period: Period, slice_: Slice, offsets: Seque
                    {flags}
             FROM activity a GROUP BY a.creator_id, a.first_day, a.segment
         )
-        SELECT date_trunc('week', first_day) AS week, segment, COUNT(*) AS creators, {columns}
-        FROM per_creator
-        GROUP BY week, segment
-        ORDER BY week, segment
+        {retention_by_week(columns)}
     """
     end = period.end
     params = [
@@ -738,6 +735,16 @@ def retention(engine: QueryEngine, period: Period, slice_: Slice, offsets: Seque
     ]
     raw: list[dict[str, Any]] = engine.arrow(sql, params).to_pylist()
     return retention_answer(raw, slice_.breakdown, offsets)
+
+
+def retention_by_week(columns: str) -> str:
+    """The retention query's last step: per cohort week and segment, the creators and
+    ``columns`` (sums over the ``per_creator`` relation's flags)."""
+    return f"""SELECT date_trunc('week', first_day) AS week, segment, COUNT(*) AS creators,
+               {columns}
+        FROM per_creator
+        GROUP BY week, segment
+        ORDER BY week, segment"""
 
 
 def retention_answer(

@@ -44,11 +44,10 @@ from academy.insights.tiles import (
     TileSpec,
 )
 from academy.search.analytics import (
-    LOW_CLICK_CTR,
-    LOW_CLICK_MIN_SEARCHES,
     ContentGaps,
     QueryStats,
     content_gaps,
+    gaps_from_stats,
 )
 from academy.search.models import SearchDocument
 
@@ -516,29 +515,7 @@ def search_gaps(directory: Path, period: Period, days: list[str], limit: int) ->
             marks = ", ".join("?" for _ in days)
             rows = engine.query(SEARCH_STATS.format(days=marks), [*days, *days])
         stats = [QueryStats(str(q), int(s), int(z), int(c), int(n)) for q, s, z, c, n in rows]
-    zero = sorted(
-        (item for item in stats if item.zero_result),
-        key=lambda item: (-item.zero_result, item.query),
-    )
-    low = sorted(
-        (
-            item
-            for item in stats
-            if item.with_results >= LOW_CLICK_MIN_SEARCHES and item.ctr < LOW_CLICK_CTR
-        ),
-        key=lambda item: (-item.with_results, item.ctr, item.query),
-    )
-    gaps = ContentGaps(
-        start=period.start,
-        end=period.end,
-        searches=sum(item.searches for item in stats),
-        clicked=sum(item.clicked for item in stats),
-        zero_result=sum(item.zero_result for item in stats),
-        queries=len(stats),
-        top=stats[:limit],
-        zero_results=zero[:limit],
-        low_click=low[:limit],
-    )
+    gaps = gaps_from_stats(stats, period.start, period.end, limit)
     return _gaps_answer(gaps)
 
 

@@ -112,7 +112,15 @@ def content_gaps(
     *, events_dir: Path, start: date, end: date, limit: int = LIST_LENGTH
 ) -> ContentGaps:
     """Top queries, zero-result queries and low-click queries, with their counts."""
-    stats = query_stats(events_dir=events_dir, start=start, end=end)
+    return gaps_from_stats(
+        query_stats(events_dir=events_dir, start=start, end=end), start, end, limit
+    )
+
+
+def gaps_from_stats(
+    stats: list[QueryStats], start: date, end: date, limit: int = LIST_LENGTH
+) -> ContentGaps:
+    """The content gaps of a period from its per-query statistics (most searched first)."""
     zero = sorted(
         (item for item in stats if item.zero_result),
         key=lambda item: (-item.zero_result, item.query),

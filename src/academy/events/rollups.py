@@ -3,17 +3,21 @@
 ``<events dir>/rollups/<rollup>/date=YYYY-MM-DD/part.parquet``, one file per rollup and day,
 replaced atomically. The SQL is portable (``COUNT(CASE …)``, ``SUM``, ``CAST``, no
 engine-specific functions) and runs through the query layer, so DuckDB here and Spark on a
-cluster compute the same rows from the same lake (``tests/test_spark_parity.py``).
+cluster compute the same rows from the same lake (``tests/test_spark_parity.py``). A run computes
+the coarser rollups of a day from a finer one's file (``FROM_ROLLUP``) rather than from the lake;
+``ROLLUPS`` holds every daily rollup's SQL over the lake alone, which gives the same rows.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -51,12 +55,15 @@ COUNTED = (
     ("enroll", "enrolls"),
     ("not_interested", "not_interested"),
 )
-# COUNT of a CASE without ELSE counts the matching rows and is a BIGINT in every engine (a SUM
-# of CASE is a HUGEINT in DuckDB, which Parquet stores as a float); sums of counts are cast back.
-COUNTS = ", ".join(
-    f"COUNT(CASE WHEN name = '{name}' THEN 1 END) AS {column}" for name, column in COUNTED
-)
-SUMS = ", ".join(f"CAST(SUM({column}) AS BIGINT) AS {column}" for _, column in COUNTED)
+
+
+def _count_if(condition: str, column: str) -> str:
+    """COUNT of a CASE without ELSE counts the matching rows and is a BIGINT in every engine (a
+    SUM of CASE is a HUGEINT in DuckDB, which Parquet stores as a float); sums are cast back."""
+    return f"COUNT(CASE WHEN {condition} THEN 1 END) AS {column}"
+
+
+COUNTS = ", ".join(_count_if(f"name = '{name}'", column) for name, column in COUNTED)
 
 # The grouping keys of each rollup: one row per distinct key.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -111,22 +118,20 @@ def _grouped(keys: tuple[str, ...]) -> str:
     return ", ".join(keys)
 
 
-# The lesson rollups' measures, with and without the context in their keys; max_percent is the
-# furthest heartbeat (clamped to 0 to 100), NULL without a readable one.
-LESSON_MEASURES = f"""COUNT(CASE WHEN name = 'lesson_start' THEN 1 END) AS lesson_starts,
-               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END) AS progress_events,
-               MAX(CASE WHEN name = 'lesson_progress' AND {PERCENT} IS NOT NULL
-                        THEN CASE WHEN {PERCENT} > 100 THEN 100.0
-                                  WHEN {PERCENT} < 0 THEN 0.0
-                                  ELSE {PERCENT} END END) AS max_percent,
-               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END) AS lesson_completes,
-               COUNT(CASE WHEN name = 'enroll' THEN 1 END) AS enrolls,
-               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
-        FROM {LAKE}
-        WHERE creator_id <> ''
-          AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})"""
+def _summed(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"CAST(SUM({column}) AS BIGINT) AS {column}" for column in columns)
 
-ROLLUPS: dict[str, str] = {
+
+COUNT_COLUMNS = tuple(column for _, column in COUNTED)
+SUMS = _summed(COUNT_COLUMNS)
+BADGES = _count_if("name = 'badge_earned'", "badges")
+# creator_lesson_daily's counts, in its column order (max_percent comes after the first two).
+LESSON_COUNTS = ("lesson_starts", "progress_events", "lesson_completes", "enrolls", "badges")
+
+# The rollups computed from the lake. Each scans the day's events on its own: loading a day's
+# events into a DuckDB table once costs more (1.3 s of CPU for a day of the 100M-event benchmark)
+# than the scans it saves (~0.1 s each).
+FROM_LAKE: dict[str, str] = {
     # Anonymous events (no creator_id) count for entry points only.
     "creator_item_daily": f"""
         SELECT {_grouped(KEYS["creator_item_daily"])}, COUNT(*) AS events, {COUNTS}
@@ -134,50 +139,34 @@ ROLLUPS: dict[str, str] = {
         WHERE creator_id <> ''
         GROUP BY {_grouped(KEYS["creator_item_daily"])}
     """,
-    "creator_daily": f"""
-        SELECT {_grouped(KEYS["creator_daily"])}, COUNT(*) AS events, {COUNTS}
-        FROM {LAKE}
-        WHERE creator_id <> ''
-        GROUP BY {_grouped(KEYS["creator_daily"])}
-    """,
-    # Per creator first, then per segment: each inner row is one creator, so counting the rows
-    # with a creator counts distinct creators — the same number as COUNT(DISTINCT creator_id),
-    # at half the cost in DuckDB.
-    "entry_point_daily": f"""
-        SELECT {_grouped(KEYS["entry_point_daily"])}, CAST(SUM(events) AS BIGINT) AS events,
-               COUNT(CASE WHEN creator_id <> '' THEN 1 END) AS creators, {SUMS}
-        FROM (
-            SELECT {_grouped(KEYS["entry_point_daily"])}, creator_id, COUNT(*) AS events,
-                   {COUNTS}
-            FROM {LAKE}
-            GROUP BY {_grouped(KEYS["entry_point_daily"])}, creator_id
-        ) AS per_creator
-        GROUP BY {_grouped(KEYS["entry_point_daily"])}
-    """,
     "creator_segment_daily": f"""
         SELECT {_grouped(KEYS["creator_segment_daily"])}, COUNT(*) AS events, {COUNTS},
-               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
+               {BADGES}
         FROM {LAKE}
         WHERE creator_id <> ''
         GROUP BY {_grouped(KEYS["creator_segment_daily"])}
     """,
-    "segment_daily": f"""
-        SELECT {_grouped(KEYS["segment_daily"])}, COUNT(*) AS events, {COUNTS},
-               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END) AS badges
-        FROM {LAKE}
-        WHERE creator_id <> ''
-        GROUP BY {_grouped(KEYS["segment_daily"])}
-    """,
+    # What each creator did with each lesson or course, with context; max_percent is the
+    # furthest heartbeat (clamped to 0 to 100), NULL without a readable one. The percent is read
+    # once per event (as a column below) rather than in each place the clamp uses it.
     "creator_lesson_daily": f"""
         SELECT {_grouped(KEYS["creator_lesson_daily"])},
-               {LESSON_MEASURES}
+               {_count_if("name = 'lesson_start'", "lesson_starts")},
+               {_count_if("name = 'lesson_progress'", "progress_events")},
+               MAX(CASE WHEN percent > 100 THEN 100.0
+                        WHEN percent < 0 THEN 0.0
+                        ELSE percent END) AS max_percent,
+               {_count_if("name = 'lesson_complete'", "lesson_completes")},
+               {_count_if("name = 'enroll'", "enrolls")},
+               {BADGES}
+        FROM (
+            SELECT {_grouped(KEYS["creator_lesson_daily"])}, name,
+                   CASE WHEN name = 'lesson_progress' THEN {PERCENT} END AS percent
+            FROM {LAKE}
+            WHERE creator_id <> ''
+              AND name IN ({", ".join(f"'{name}'" for name in LESSON_EVENTS)})
+        ) AS lesson_events
         GROUP BY {_grouped(KEYS["creator_lesson_daily"])}
-    """,
-    # The same columns, summed (and max_percent maxed) over the context.
-    "creator_item_lesson_daily": f"""
-        SELECT {_grouped(KEYS["creator_item_lesson_daily"])},
-               {LESSON_MEASURES}
-        GROUP BY {_grouped(KEYS["creator_item_lesson_daily"])}
     """,
     # Search's content gaps (academy.search.analytics) read `search` events' query and results
     # and the items opened from each request; anonymous searches count there, so they are kept
@@ -201,9 +190,93 @@ ROLLUPS: dict[str, str] = {
     """,
 }
 
+# The rollups computed from a finer rollup of the same day — its rows grouped again, a fraction
+# of the day's events — instead of from the lake: (source rollup, SQL in which ``{source}``
+# stands for the source's rows). Counts are sums of the source's counts and max_percent the
+# maximum of its maxima; distinct creators are the source's rows, as it is keyed by creator.
+FROM_ROLLUP: dict[str, tuple[str, str]] = {
+    "creator_daily": (
+        "creator_segment_daily",
+        f"""
+        SELECT {_grouped(KEYS["creator_daily"])}, CAST(SUM(events) AS BIGINT) AS events, {SUMS}
+        FROM {{source}}
+        GROUP BY {_grouped(KEYS["creator_daily"])}
+        """,
+    ),
+    # Per creator first, then per segment: each creator's rows are creator_segment_daily's, the
+    # anonymous events (no or an empty creator_id) are grouped from the lake, so counting the
+    # rows with a creator counts distinct creators.
+    "entry_point_daily": (
+        "creator_segment_daily",
+        f"""
+        SELECT {_grouped(KEYS["entry_point_daily"])}, CAST(SUM(events) AS BIGINT) AS events,
+               {_count_if("creator_id <> ''", "creators")}, {SUMS}
+        FROM (
+            SELECT {_grouped(KEYS["entry_point_daily"])}, creator_id, events,
+                   {_grouped(COUNT_COLUMNS)}
+            FROM {{source}}
+            UNION ALL
+            SELECT {_grouped(KEYS["entry_point_daily"])}, creator_id, COUNT(*) AS events,
+                   {COUNTS}
+            FROM {LAKE}
+            WHERE creator_id = '' OR creator_id IS NULL
+            GROUP BY {_grouped(KEYS["entry_point_daily"])}, creator_id
+        ) AS per_creator
+        GROUP BY {_grouped(KEYS["entry_point_daily"])}
+        """,
+    ),
+    # Signed-in creators' events by segment (entry_point_daily without the anonymous events).
+    "segment_daily": (
+        "creator_segment_daily",
+        f"""
+        SELECT {_grouped(KEYS["segment_daily"])}, CAST(SUM(events) AS BIGINT) AS events, {SUMS},
+               CAST(SUM(badges) AS BIGINT) AS badges
+        FROM {{source}}
+        GROUP BY {_grouped(KEYS["segment_daily"])}
+        """,
+    ),
+    # creator_lesson_daily without the context: its counts summed, max_percent the maximum.
+    "creator_item_lesson_daily": (
+        "creator_lesson_daily",
+        f"""
+        SELECT {_grouped(KEYS["creator_item_lesson_daily"])},
+               {_summed(LESSON_COUNTS[:2])}, MAX(max_percent) AS max_percent,
+               {_summed(LESSON_COUNTS[2:])}
+        FROM {{source}}
+        GROUP BY {_grouped(KEYS["creator_item_lesson_daily"])}
+        """,
+    ),
+}
+
+
+def _over_lake(name: str) -> str:
+    """A rollup's SQL over the lake alone (a rollup of a rollup reads its source as a subquery):
+    what readers run for a rollup's columns without files, and what the parity test compares."""
+    if name not in FROM_ROLLUP:
+        return FROM_LAKE[name]
+    source, sql = FROM_ROLLUP[name]
+    return sql.format(source=f"({_over_lake(source)}) AS {source}")
+
+
+# Every daily rollup's SQL over the lake relation (its rows for any set of days).
+ROLLUPS: dict[str, str] = {
+    name: _over_lake(name)
+    for name in (
+        "creator_item_daily",
+        "creator_daily",
+        "entry_point_daily",
+        "creator_segment_daily",
+        "segment_daily",
+        "creator_lesson_daily",
+        "creator_item_lesson_daily",
+        "search_query_daily",
+        "search_click_daily",
+    )
+}
+
 # Rollups of rollups, one file per month (at the month's first day): (source rollup, SQL over
-# the source's days of that month). Recomputed by every run for the months of its days, after
-# the days, so they always agree with the daily files they come from.
+# the source's days of that month). Recomputed by every run for the months of its days, once
+# the days' source files are written, so they always agree with the daily files they come from.
 DAY_OF_MONTH_BIT = "POWER(2, CAST(SUBSTRING(day, 9, 2) AS INT) - 1)"
 MONTHLY: dict[str, tuple[str, str]] = {
     # creator_daily has one row per creator and day, so the sum of each day's bit is the OR.
@@ -276,6 +349,17 @@ def _month_end(month: str) -> str:
     return (following - timedelta(days=1)).isoformat()
 
 
+def _rollup_month(
+    engine: QueryEngine, *, events_dir: Path, month: str, name: str
+) -> dict[str, int]:
+    source, sql = MONTHLY[name]
+    target = rollup_target(events_dir, name, month)
+    if engine.register_rollup(events_dir, source, start=month, end=_month_end(month)):
+        return {name: engine.write_parquet(sql, target)}
+    target.unlink(missing_ok=True)
+    return {name: 0}
+
+
 def rollup_months(
     *, events_dir: Path, months: list[str], engine: QueryEngine | None = None
 ) -> dict[str, int]:
@@ -286,27 +370,55 @@ def rollup_months(
     engine = engine or DuckDBEngine()
     try:
         for month in sorted({month_of(month) for month in months}):
-            for name, (source, sql) in MONTHLY.items():
-                target = rollup_target(events_dir, name, month)
-                if engine.register_rollup(events_dir, source, start=month, end=_month_end(month)):
-                    rows[name] += engine.write_parquet(sql, target)
-                else:
-                    target.unlink(missing_ok=True)
+            for name in MONTHLY:
+                written = _rollup_month(engine, events_dir=events_dir, month=month, name=name)
+                rows[name] += written[name]
     finally:
         if owned:
             engine.close()
     return rows
 
 
-def _parallelism(days: int) -> tuple[int, int]:
-    """(days rolled up side by side, DuckDB threads) for the default engine.
+# The daily rollups in the groups one task computes for one day: a rollup from the lake, then
+# the rollups computed from its file. The groups the monthly rollups read come first, so that
+# the months are recomputed while the other groups' days still run.
+_MONTHLY_SOURCES = {source for source, _sql in MONTHLY.values()}
+GROUPS: list[tuple[str, ...]] = sorted(
+    (
+        (name, *(derived for derived, (source, _sql) in FROM_ROLLUP.items() if source == name))
+        for name in FROM_LAKE
+    ),
+    key=_MONTHLY_SOURCES.isdisjoint,
+)
 
-    One thread per day, as many days at once as there are cores: DuckDB's parallel hash
+
+def _rollup_group(
+    engine: QueryEngine, *, events_dir: Path, day: str, group: tuple[str, ...]
+) -> dict[str, int]:
+    """Write one group of ``day``'s rollups (see GROUPS): the first from the lake, then the
+    others from the first's file, registered under its name. A day without events is left."""
+    rows = dict.fromkeys(group, 0)
+    if not engine.register_lake(events_dir, days=[day]):
+        return rows
+    source, *derived = group
+    rows[source] = engine.write_parquet(FROM_LAKE[source], rollup_target(events_dir, source, day))
+    if derived:
+        engine.register_rollup(events_dir, source, start=day, end=day)
+    for name in derived:
+        query = FROM_ROLLUP[name][1].format(source=source)
+        rows[name] = engine.write_parquet(query, rollup_target(events_dir, name, day))
+    return rows
+
+
+def _parallelism(tasks: int) -> tuple[int, int]:
+    """(tasks run side by side, DuckDB threads) for the default engine.
+
+    One thread per task, as many tasks at once as there are cores: DuckDB's parallel hash
     aggregation and Parquet writer cost about a quarter more CPU than a single thread (measured
-    on the 100M-event benchmark), while days are independent. A lone day gets every core.
+    on the 100M-event benchmark), while days and groups are independent.
     """
     cores = os.cpu_count() or 1
-    workers = max(1, min(cores, days))
+    workers = max(1, min(cores, tasks))
     return workers, max(1, cores // workers)
 
 
@@ -316,12 +428,11 @@ class RollupRun:
     rows: dict[str, int]
 
 
-def _rollup_day(engine: QueryEngine, events_dir: Path, day: str) -> dict[str, int]:
-    rows = dict.fromkeys(ROLLUPS, 0)
-    if engine.register_lake(events_dir, days=[day]):
-        for name, query in ROLLUPS.items():
-            rows[name] = engine.write_parquet(query, rollup_target(events_dir, name, day))
-    return rows
+@dataclass(frozen=True)
+class _Task:
+    work: Callable[[QueryEngine], dict[str, int]]
+    day: int | None = None  # the day's index in the run; None for a month
+    feeds_months: bool = False
 
 
 def rollup_days(
@@ -331,63 +442,88 @@ def rollup_days(
     engine: QueryEngine | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RollupRun:
-    """Recompute every rollup for ``days`` from the lake (a day without events is skipped).
+    """Recompute every rollup for ``days`` from the lake (a day without events is skipped), then
+    the monthly rollups of the days' months from the daily files.
 
     Each rollup of each day is written to its own file, replaced atomically, so an interrupted
-    run leaves every day either as it was or fully recomputed. With ``engine`` the days run one
-    after another on it; by default DuckDB rolls up as many days at a time as there are cores.
-    ``progress(done, total)`` is called after each day. The monthly rollups of the days'
-    months are recomputed last, from the daily files.
+    run leaves every file either as it was or recomputed. With ``engine`` the days run one after
+    another on it; by default DuckDB runs as many groups of a day's rollups (``GROUPS``) at a
+    time as there are cores, and each month as soon as the rollups it reads are written.
+    ``progress(done, total)`` is called after each day.
     """
     days = [check_day(day) for day in days]
     rows = dict.fromkeys([*ROLLUPS, *MONTHLY], 0)
+    groups_left = [len(GROUPS)] * len(days)
 
-    def add(counts: dict[str, int], done: int) -> None:
+    def add(counts: dict[str, int], day: int | None) -> None:
         for name, count in counts.items():
             rows[name] += count
-        if progress:
-            progress(done, len(days))
+        if day is not None:
+            groups_left[day] -= 1
+            if progress and not groups_left[day]:
+                progress(groups_left.count(0), len(days))
 
     if engine is not None:
-        for done, day in enumerate(days, start=1):
-            add(_rollup_day(engine, events_dir, day), done)
+        for index, day in enumerate(days):
+            for group in GROUPS:
+                add(_rollup_group(engine, events_dir=events_dir, day=day, group=group), index)
         rows.update(rollup_months(events_dir=events_dir, months=days, engine=engine))
         return RollupRun(days=days, rows=rows)
-    workers, threads = _parallelism(len(days))
+    ready = deque(
+        _Task(
+            partial(_rollup_group, events_dir=events_dir, day=day, group=group),
+            day=index,
+            feeds_months=not _MONTHLY_SOURCES.isdisjoint(group),
+        )
+        for group in GROUPS
+        for index, day in enumerate(days)
+    )
+    months = [
+        _Task(partial(_rollup_month, events_dir=events_dir, month=month, name=name))
+        for month in sorted({month_of(day) for day in days})
+        for name in MONTHLY
+    ]
+    feeding = sum(task.feeds_months for task in ready)
+    workers, threads = _parallelism(len(ready))
     with DuckDBEngine(threads=threads) as database:
         engines = [database.cursor() for _ in range(workers)]
         idle: queue.SimpleQueue[DuckDBEngine] = queue.SimpleQueue()
         for cursor in engines:
             idle.put(cursor)
 
-        def one_day(day: str) -> dict[str, int]:
+        def run(task: _Task) -> dict[str, int]:
             cursor = idle.get()
             try:
-                return _rollup_day(cursor, events_dir, day)
+                return task.work(cursor)
             finally:
                 idle.put(cursor)
 
+        running: dict[Future[dict[str, int]], _Task] = {}
         try:
-            with ThreadPoolExecutor(max_workers=len(engines)) as pool:
-                pending = {pool.submit(one_day, day) for day in days}
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 try:
-                    while pending:
-                        finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    while ready or running or months:
+                        if not feeding:
+                            # Every file the months read is written: they go next.
+                            ready.extendleft(reversed(months))
+                            months = []
+                        while ready and len(running) < workers:
+                            task = ready.popleft()
+                            running[pool.submit(run, task)] = task
+                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
                         for future in finished:
-                            add(future.result(), len(days) - len(pending))
+                            task = running.pop(future)
+                            add(future.result(), task.day)
+                            feeding -= task.feeds_months
                 except BaseException:
-                    # Ctrl-C or a failed day: stop the other days too. Each rollup file is
-                    # replaced atomically, so every day is left as it was or fully recomputed.
-                    for future in pending:
-                        future.cancel()
+                    # Ctrl-C or a failed task: stop the others too. Each rollup file is replaced
+                    # atomically, so every file is left as it was or recomputed.
                     for cursor in engines:
                         cursor.interrupt()
                     raise
         finally:
             for cursor in engines:
                 cursor.close()
-        if days:
-            rows.update(rollup_months(events_dir=events_dir, months=days, engine=database))
     return RollupRun(days=days, rows=rows)
 
 

@@ -1,4 +1,5 @@
-"""Rollups against a small dataset whose answers were worked out by hand."""
+"""Rollups against a small dataset whose answers were worked out by hand, and against a varied
+lake: the rollups computed from other rollups hold what the events give."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
 from academy.events.capture import CaptureLog
 from academy.events.lake import compact
-from academy.events.rollups import lake_days, rollup_days
+from academy.events.query import DuckDBEngine, rollup_files
+from academy.events.rollups import MONTHLY, ROLLUPS, lake_days, month_of, read_rollup, rollup_days
+from academy.events.tests.helpers import DAYS, normalised, varied_lake
 
 
 def event(
@@ -120,3 +124,95 @@ def test_the_rollup_command_recomputes_every_day_of_the_lake(tmp_path: Path) -> 
 
     assert "2 days rolled up: creator_daily 3, creator_item_daily 3" in out.getvalue()
     assert rows(tmp_path, "creator_daily", "day, creator_id")[0][:3] == ("2026-11-20", "ana", 4)
+
+
+# What each rollup computed from another rollup's file holds, straight from the events.
+PER_ROW = ", ".join(
+    f"COUNT(CASE WHEN name = '{name}' THEN 1 END)"
+    for name in (
+        "impression",
+        "click",
+        "lesson_start",
+        "lesson_complete",
+        "quiz_submit",
+        "enroll",
+        "not_interested",
+    )
+)
+PERCENT = "TRY_CAST(json_extract_string(properties, '$.percent') AS DOUBLE)"
+FROM_EVENTS = {
+    "creator_daily": f"""
+        SELECT day, creator_id, COUNT(*), {PER_ROW} FROM events WHERE creator_id <> ''
+        GROUP BY day, creator_id
+    """,  # noqa: S608
+    "entry_point_daily": f"""
+        SELECT day, entry_point, region, language, platform, COUNT(*),
+               COUNT(DISTINCT NULLIF(creator_id, '')), {PER_ROW}
+        FROM events GROUP BY day, entry_point, region, language, platform
+    """,  # noqa: S608
+    "segment_daily": f"""
+        SELECT day, entry_point, region, language, platform, COUNT(*), {PER_ROW},
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END)
+        FROM events WHERE creator_id <> ''
+        GROUP BY day, entry_point, region, language, platform
+    """,  # noqa: S608
+    "creator_item_lesson_daily": f"""
+        SELECT day, creator_id, item_kind, item_id,
+               COUNT(CASE WHEN name = 'lesson_start' THEN 1 END),
+               COUNT(CASE WHEN name = 'lesson_progress' THEN 1 END),
+               MAX(CASE WHEN name = 'lesson_progress'
+                        THEN CASE WHEN {PERCENT} > 100 THEN 100
+                                  WHEN {PERCENT} < 0 THEN 0
+                                  ELSE {PERCENT} END END),
+               COUNT(CASE WHEN name = 'lesson_complete' THEN 1 END),
+               COUNT(CASE WHEN name = 'enroll' THEN 1 END),
+               COUNT(CASE WHEN name = 'badge_earned' THEN 1 END)
+        FROM events
+        WHERE creator_id <> ''
+          AND name IN ('lesson_start', 'lesson_progress', 'lesson_complete', 'enroll',
+                       'badge_earned')
+        GROUP BY day, creator_id, item_kind, item_id
+    """,  # noqa: S608
+}
+
+
+def test_rollups_of_rollups_hold_what_the_events_give(tmp_path: Path) -> None:
+    lake = varied_lake(tmp_path)
+    rollup_days(events_dir=lake, days=lake_days(lake))
+    with DuckDBEngine() as engine:
+        engine.register_lake(lake)
+        for name, sql in FROM_EVENTS.items():
+            written = [
+                tuple(row.values()) for row in read_rollup(events_dir=lake, rollup=name).to_pylist()
+            ]
+            assert normalised(written) == normalised(engine.query(sql)), name
+        # Every rollup, from the lake or from another rollup, holds the rows of its SQL over the
+        # lake alone (what other engines and readers run), columns and types included.
+        for name, sql in ROLLUPS.items():
+            written_table = read_rollup(events_dir=lake, rollup=name)
+            expected = engine.arrow(sql)
+            assert written_table.schema.names == expected.schema.names, name
+            assert written_table.schema.types == expected.schema.types, name
+            assert normalised([tuple(row.values()) for row in written_table.to_pylist()]) == (
+                normalised([tuple(row.values()) for row in expected.to_pylist()])
+            ), name
+
+
+def test_the_months_are_written_after_the_days_they_read(tmp_path: Path) -> None:
+    lake = varied_lake(tmp_path)
+    rollup_days(events_dir=lake, days=lake_days(lake))
+    # Insights read a monthly file only when it is newer than its month's daily files.
+    for name, (source, _sql) in MONTHLY.items():
+        ((month, monthly),) = rollup_files(lake, name).items()
+        sources = [
+            path for day, path in rollup_files(lake, source).items() if month_of(day) == month
+        ]
+        assert len(sources) == 4
+        assert monthly.stat().st_mtime_ns >= max(path.stat().st_mtime_ns for path in sources)
+
+
+def test_a_day_that_fails_stops_the_run(tmp_path: Path) -> None:
+    lake = varied_lake(tmp_path)
+    (lake / "lake" / f"date={DAYS[1]}" / "part-broken.parquet").write_bytes(b"not parquet")
+    with pytest.raises(duckdb.Error):
+        rollup_days(events_dir=lake, days=lake_days(lake))

@@ -12,12 +12,18 @@ and a ``Period``; the SQL reads the relations ``seg`` (creator_segment_daily), `
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from academy.events.query import QueryEngine
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from academy.events.query import DuckDBEngine, QueryEngine
+from academy.insights.funnel_store import NEVER, Chunk, StepEvents
 
 NOT_SET = "(not set)"
 OTHER = "(other)"
@@ -796,138 +802,71 @@ class Step:
 
 
 def funnel(
-    engine: QueryEngine,
-    period: Period,
+    engine: DuckDBEngine,
+    events: StepEvents,
     slice_: Slice,
     steps: Sequence[Step],
     window: timedelta,
     order: str,
 ) -> Answer:
-    """Creators reaching each step (see the funnel metrics); ``events`` is the period's lake.
-
-    Any order needs only each step's first event per creator (the window opens at the earliest
-    of them, so each step's first event inside it is its first event at all): one aggregation.
-    Strict order needs every event of steps 2..n of the creators who entered, inside their
-    window: those are kept in a temporary table, step 1 is an aggregation.
-    """
-    slice_, item_condition, item_params = _item_filter_on(slice_, "e")
-    context = {key: value for key, value in slice_.filters.items() if key in CONTEXT}
-    creator_filters = {k: v for k, v in slice_.filters.items() if k not in CONTEXT}
-    count = len(steps)
-    matches, match_params = [], []
-    for step in steps:
-        condition = "e.name = ?"
-        match_params.append(step.name)
-        if step.entry_point:
-            condition += " AND e.entry_point = ?"
-            match_params.append(step.entry_point)
-        matches.append(f"({condition})")
-    where = ["e.creator_id <> ''", *([item_condition] if item_condition else [])]
-    where_params: list[Any] = [*item_params]
-    for key, value in sorted(context.items()):
-        if value == NOT_SET:
-            where.append(f"(e.{key} IS NULL OR e.{key} = '')")
-        else:
-            where.append(f"e.{key} = ?")
-            where_params.append(value)
-    seconds = int(window.total_seconds())
+    """Creators reaching each step (see the funnel metrics) in ``events``, the period's step
+    events: each creator's time at each step from one vectorised pass per step (``reach_times``),
+    then the counts and medians per segment; the segments (and the creator dimension's filters)
+    come from SQL over one row per creator (``reached``), as for every tile."""
+    kept = {key: value for key, value in slice_.filters.items() if key in EVENT_FILTERS}
+    creator_filters = {k: v for k, v in slice_.filters.items() if k not in EVENT_FILTERS}
     breakdown = slice_.breakdown
-    # The context of the entering event, only for a breakdown by it (min_by costs a scan's worth).
-    kept = [breakdown] if breakdown in CONTEXT else []
-    contexts = "".join(f", min_by(e.{key}, e.timestamp) AS {key}" for key in kept)
-    if order == "strict":
-        engine.query(
-            f"""CREATE OR REPLACE TEMP TABLE funnel_entered AS
-            SELECT e.creator_id AS creator_id, MIN(e.timestamp) AS t0{contexts}
-            FROM events e WHERE {" AND ".join([*where, matches[0]])}
-            GROUP BY e.creator_id""",
-            [*where_params, *match_params[: len(match_params) - _tail_params(steps, 1)]],
-        )
-        later = " OR ".join(matches[1:])
-        flags = ", ".join(
-            f"CASE WHEN {matches[k]} THEN 1 ELSE 0 END AS m{k + 1}" for k in range(1, count)
-        )
-        engine.query(
-            f"""CREATE OR REPLACE TEMP TABLE funnel_events AS
-            SELECT e.creator_id AS creator_id, e.timestamp AS ts, {flags}
-            FROM events e JOIN funnel_entered s ON s.creator_id = e.creator_id
-            WHERE {" AND ".join(where)} AND ({later})
-              AND e.timestamp >= s.t0 AND e.timestamp <= s.t0 + to_seconds({seconds})""",
-            [
-                *_params_after(steps, match_params, 1),
-                *where_params,
-                *_params_after(steps, match_params, 1),
-            ],
-        )
-        ctes = ["s1 AS (SELECT creator_id, t0 AS t FROM funnel_entered)"]
-        for k in range(2, count + 1):
-            ctes.append(
-                f"s{k} AS (SELECT p.creator_id, MIN(f.ts) AS t FROM s{k - 1} p "
-                f"JOIN funnel_events f ON f.creator_id = p.creator_id AND f.m{k} = 1 "
-                f"AND f.ts >= p.t GROUP BY p.creator_id)"
-            )
-        joins = " ".join(
-            f"LEFT JOIN s{k} ON s{k}.creator_id = s1.creator_id" for k in range(1, count + 1)
-        )
-        base = (
-            f"WITH {', '.join(ctes)}, reached AS (SELECT f.creator_id AS creator_id, "
-            f"f.t0 AS t0, {', '.join(f's{k}.t AS t{k}' for k in range(1, count + 1))}"
-            f"{''.join(f', f.{key} AS {key}' for key in kept)} "
-            f"FROM funnel_entered f {joins.replace('= s1.creator_id', '= f.creator_id')})"
-        )
-        done = {k: f"t{k} IS NOT NULL" for k in range(1, count + 1)}
-        elapsed = {k: f"t{k} - t0" for k in range(1, count + 1)}
-        base_params: list[Any] = []
-    else:
-        firsts = ", ".join(
-            f"MIN(CASE WHEN {matches[k]} THEN e.timestamp END) AS f{k + 1}" for k in range(count)
-        )
-        firsts_params = list(match_params)
-        every = " OR ".join(matches)
-        anchor = "LEAST(" + ", ".join(f"f{k}" for k in range(1, count + 1)) + ")"
-        inside = ", ".join(
-            f"CASE WHEN f{k} <= t0 + to_seconds({seconds}) THEN f{k} END AS t{k}"
-            for k in range(1, count + 1)
-        )
-        base = (
-            f"WITH firsts AS (SELECT e.creator_id AS creator_id, {firsts}{contexts} "
-            f"FROM events e WHERE {' AND '.join(where)} AND ({every}) GROUP BY e.creator_id), "
-            f"anchored AS (SELECT *, {anchor} AS t0 FROM firsts), "
-            f"reached AS (SELECT creator_id, t0, {inside}{''.join(f', {key}' for key in kept)} "
-            "FROM anchored)"
-        )
-        base_params = [*firsts_params, *where_params, *match_params]
-        done = {
-            k: " AND ".join(f"t{j} IS NOT NULL" for j in range(1, k + 1))
-            for k in range(1, count + 1)
-        }
-        elapsed = {
-            k: "GREATEST(" + ", ".join(f"t{j}" for j in range(1, k + 1)) + ") - t0"
-            if k > 1
-            else "t1 - t0"
-            for k in range(1, count + 1)
-        }
-    segments = Segments("r", Slice(breakdown, slice_.experiment, creator_filters))
-    aggregates = ", ".join(
-        f"COUNT(CASE WHEN {done[k]} THEN 1 END) AS reached_{k}, "
-        f"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY CASE WHEN {done[k]} "
-        f"THEN epoch({elapsed[k]}) END) AS seconds_{k}"
-        for k in range(1, count + 1)
+    times = reach_times(
+        events,
+        steps,
+        window,
+        order,
+        filters=kept,
+        context=breakdown if breakdown in CONTEXT else None,
     )
-
-    def run(grouped: bool) -> list[dict[str, Any]]:
-        segment = f"{segments.raw} AS segment, " if grouped else ""
-        group = "GROUP BY segment ORDER BY segment" if grouped else ""
-        sql = (
-            f"{base} SELECT {segment}{aggregates} FROM {segments.source('reached')} "
-            f"{segments.clause()} {group}"
+    done, elapsed = times.done_and_elapsed(order)
+    segments = Segments("r", Slice(breakdown, slice_.experiment, creator_filters))
+    if breakdown or creator_filters:
+        # The creator dimension's joins and filters, and the segment, in SQL as for every tile;
+        # a creator may appear under several segments, or none.
+        needs_ids = breakdown in ("follower_tier", "experiment") or bool(creator_filters)
+        engine.connection.register("reached", times.table(events if needs_ids else None, breakdown))
+        picked = engine.arrow(
+            f"SELECT r.row AS row, {segments.raw} AS segment FROM {segments.source('reached')} "
+            f"{segments.clause()}",
+            [*segments.join_params, *segments.where_params],
         )
-        rows: list[dict[str, Any]] = engine.arrow(
-            sql, [*base_params, *segments.join_params, *segments.where_params]
-        ).to_pylist()
-        return rows
+        engine.connection.unregister("reached")
+        chosen: npt.NDArray[np.int64] | None = picked.column("row").to_numpy()
+        labels = pc.dictionary_encode(
+            picked.column("segment").combine_chunks(), null_encoding="encode"
+        )
+    else:
+        chosen, labels = None, None
 
-    def step_rows(row: dict[str, Any], segment: Any = None) -> list[dict[str, Any]]:
+    total = _step_totals(done, elapsed, chosen)
+    grouped = []
+    if breakdown and chosen is not None and labels is not None:
+        codes = labels.indices.to_numpy()
+        values = labels.dictionary.to_pylist()
+        by_code = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[by_code], np.arange(len(values) + 1))
+        for code in sorted(range(len(values)), key=lambda c: (values[c] is None, values[c])):
+            within = chosen[by_code[bounds[code] : bounds[code + 1]]]
+            grouped.append((values[code], _step_totals(done, elapsed, within)))
+    return funnel_answer(steps, breakdown, total, grouped)
+
+
+def funnel_answer(
+    steps: Sequence[Step],
+    breakdown: str | None,
+    total: Mapping[str, Any],
+    grouped: Sequence[tuple[Any, Mapping[str, Any]]],
+) -> Answer:
+    """The funnel tile from ``reached_k`` and ``seconds_k`` (the median) of each step, over all
+    creators (``total``) and per segment of the breakdown (``grouped``)."""
+
+    def step_rows(row: Mapping[str, Any], segment: Any = None) -> list[dict[str, Any]]:
         out = []
         entered = row["reached_1"]
         for k, step in enumerate(steps, start=1):
@@ -947,37 +886,284 @@ def funnel(
             out.append(item)
         return out
 
-    total = run(False)[0]
     if breakdown:
-        rows = [item for row in run(True) for item in step_rows(row, row["segment"])]
+        rows = [item for segment, row in grouped for item in step_rows(row, segment)]
     else:
         rows = step_rows(total)
+    count = len(steps)
     headline = {
         "entered": total["reached_1"],
         "converted": total[f"reached_{count}"],
         "conversion": ratio(total[f"reached_{count}"], total["reached_1"]),
         "median_seconds": total[f"seconds_{count}"] if count > 1 else None,
     }
-    engine.query("DROP TABLE IF EXISTS funnel_events")
-    engine.query("DROP TABLE IF EXISTS funnel_entered")
     return Answer(rows=rows, headline=headline, series=[])
 
 
-def _tail_params(steps: Sequence[Step], first: int) -> int:
-    """How many match parameters the steps from index ``first`` on take."""
-    return sum(2 if step.entry_point else 1 for step in steps[first:])
+# Filters a funnel applies to each step event (the others are the creator's).
+EVENT_FILTERS = (*CONTEXT, "item_kind", "item_id")
 
 
-def _params_after(steps: Sequence[Step], params: Sequence[Any], first: int) -> list[Any]:
-    """The match parameters of the steps from index ``first`` on."""
-    return list(params[len(params) - _tail_params(steps, first) :])
+@dataclass(frozen=True)
+class ReachTimes:
+    """Per creator key: when they entered (``t0``) and reached each step (µs since the epoch;
+    NEVER if not), and the breakdown's context of their entering event (``context``, an index
+    into ``values``), for the keys that have a ``t0``."""
+
+    keys: npt.NDArray[np.int64]
+    t0: npt.NDArray[np.int64]
+    steps: list[npt.NDArray[np.int64]]
+    context: npt.NDArray[np.int64] | None
+    values: list[str]
+
+    def done_and_elapsed(
+        self, order: str
+    ) -> tuple[list[npt.NDArray[np.bool_]], list[npt.NDArray[np.int64]]]:
+        """Per step, which creators count as reaching it and their µs from entering the funnel
+        (meaningful where they do): strict order, those with its time, to it; any order, those
+        with steps 1..k, to the latest of them."""
+        done, elapsed = [], []
+        reached = np.ones(len(self.keys), dtype=bool)
+        latest = self.t0
+        for times in self.steps:
+            at = times != NEVER
+            if order == "strict":
+                reached, latest = at, times
+            else:
+                reached = reached & at
+                latest = np.maximum(latest, np.where(at, times, latest))
+            done.append(reached)
+            elapsed.append(latest - self.t0)
+        return done, elapsed
+
+    def table(self, events: StepEvents | None, breakdown: str | None) -> pa.Table:
+        """``reached``: one row per creator with ``row`` (its index here), ``t0``, ``t1``…``tn``
+        (timestamps, null for a step not reached), the breakdown's context column and, given
+        ``events``, the creator's external id (for the creator dimension)."""
+
+        def timestamps(micros: npt.NDArray[np.int64]) -> pa.Array:
+            return pa.array(micros, pa.timestamp("us", tz="UTC"), mask=micros == NEVER)
+
+        columns: dict[str, pa.Array] = {"row": pa.array(np.arange(len(self.keys)))}
+        columns["t0"] = timestamps(self.t0)
+        for k, reached in enumerate(self.steps, start=1):
+            columns[f"t{k}"] = timestamps(reached)
+        if self.context is not None and breakdown:
+            columns[breakdown] = pa.array(self.values, pa.string()).take(pa.array(self.context))
+        if events is not None:
+            columns["creator_id"] = events.ids_of(self.keys)
+        return pa.table(columns)
 
 
-def _item_filter_on(slice_: Slice, alias: str) -> tuple[Slice, str, list[Any]]:
-    filters = dict(slice_.filters)
-    conditions, params = [], []
-    for key in ("item_kind", "item_id"):
-        if key in filters:
-            conditions.append(f"{alias}.{key} = ?")
-            params.append(filters.pop(key))
-    return Slice(slice_.breakdown, slice_.experiment, filters), " AND ".join(conditions), params
+MICROS_PER_DAY = 86_400_000_000
+
+
+def epoch_seconds(micros: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """SQL's ``epoch(t1 - t0)`` of non-negative µs differences, to the last bit: the interval is
+    whole days plus µs, and its epoch the days' seconds plus the µs over a million."""
+    days = micros // MICROS_PER_DAY
+    return (days * 86_400).astype(np.float64) + (micros - days * MICROS_PER_DAY) / 1_000_000
+
+
+def median_seconds(micros: npt.NDArray[np.int64]) -> float | None:
+    """SQL's ``PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY epoch(t1 - t0))`` of these µs
+    differences, to the last bit: the middle value, or for an even count the two middle ones
+    weighted as DuckDB weighs them; None for none. Only the middle values are converted to
+    seconds (the conversion keeps the order)."""
+    if not len(micros):
+        return None
+    position = (len(micros) - 1) * 0.5
+    lower, upper = int(np.floor(position)), int(np.ceil(position))
+    middle = epoch_seconds(np.partition(micros, [lower, upper])[[lower, upper]])
+    low, high = float(middle[0]), float(middle[1])
+    weight = position - lower
+    return low if lower == upper else low * (1 - weight) + high * weight
+
+
+def _step_totals(
+    done: list[npt.NDArray[np.bool_]],
+    elapsed: list[npt.NDArray[np.int64]],
+    rows: npt.NDArray[np.int64] | None,
+) -> dict[str, Any]:
+    """``reached_k`` and ``seconds_k`` (the median) of each step over ``rows`` (None: all)."""
+    totals: dict[str, Any] = {}
+    for k, (reached, micros) in enumerate(zip(done, elapsed, strict=True), start=1):
+        if rows is not None:
+            reached, micros = reached[rows], micros[rows]
+        totals[f"reached_{k}"] = int(reached.sum())
+        totals[f"seconds_{k}"] = median_seconds(micros[reached])
+    return totals
+
+
+def reach_times(
+    events: StepEvents,
+    steps: Sequence[Step],
+    window: timedelta,
+    order: str,
+    *,
+    filters: Mapping[str, str],
+    context: str | None,
+) -> ReachTimes:
+    """Each creator's funnel times (the metric's definition) over arrays indexed by creator key.
+
+    Strict order: step 1 is the earliest step-1 event; step k the earliest step-k event at or
+    after step k-1, if no later than step 1 plus the window. Any order: the window opens at the
+    earliest event of any step; step k's time is its earliest event if inside the window.
+    """
+    wanted = {
+        column: "" if value == NOT_SET and column in CONTEXT else value
+        for column, value in filters.items()
+    }
+    strict = order == "strict"
+    entering = steps[:1] if strict else steps
+    earliest = [_earliest_after(events, step, None, wanted) for step in entering]
+    t0 = np.minimum.reduce(earliest) if len(earliest) > 1 else earliest[0]
+    entered = t0 != NEVER
+    limit = np.full(events.bound, np.iinfo(np.int64).min, dtype=np.int64)
+    limit[entered] = t0[entered] + int(window.total_seconds()) * 1_000_000
+    if strict:
+        reached = [t0]
+        for step in steps[1:]:
+            # The earliest event at or after step k-1; past the window, none is inside it.
+            after = _earliest_after(events, step, reached[-1], wanted)
+            reached.append(np.where(after <= limit, after, NEVER))
+    else:
+        reached = [np.where(first <= limit, first, NEVER) for first in earliest]
+    keys = np.flatnonzero(entered)
+    segment: npt.NDArray[np.int64] | None = None
+    values: list[str] = []
+    if context is not None:
+        chosen, values = _entering_context(events, entering, t0, wanted, context)
+        segment = chosen[keys]
+    return ReachTimes(
+        keys=keys,
+        t0=t0[keys],
+        steps=[times[keys] for times in reached],
+        context=segment,
+        values=values,
+    )
+
+
+Rows = npt.NDArray[np.bool_] | npt.NDArray[np.intp] | None
+# A day's other events are found by bisection for at most one unsettled creator in this many
+# of them, else read in one pass.
+BISECT_BELOW = 16
+
+
+def _candidates(
+    events: StepEvents,
+    step: Step,
+    previous: npt.NDArray[np.int64] | None,
+    wanted: Mapping[str, str],
+) -> Iterator[tuple[Chunk, Rows]]:
+    """The ``step`` events that can be a creator's earliest of their day kept by the filters
+    and at or after ``previous`` (None: any time): each chunk and which of its rows (a mask or
+    indices; None: all).
+
+    A creator's first events of a stored day (all those at their earliest instant) settle the
+    day if one qualifies. The day's other events count only for the creators none of whose
+    first ones did — they came before ``previous`` while ``previous`` is no later than the
+    day's last event, or a filter dropped them — and only their rows are read (found by
+    bisection: the rows are by creator; all of them when there are many), so without filters
+    or ``previous`` (step 1, any order) only the first events are.
+    """
+    for part in events.parts(step.name, step.entry_point):
+        first = part.first
+        since = None if previous is None else previous[first.keys]
+        qualifies = _qualifying(first, since, wanted)
+        yield first, qualifies
+        if qualifies is None or part.rest is None:
+            continue
+        unsettled = ~qualifies
+        if since is not None:
+            unsettled &= since <= part.last
+        early = first.keys[unsettled]
+        if not len(early):
+            continue
+        rest = part.rest()
+        if len(early) * BISECT_BELOW >= len(rest.keys):
+            # Many are unsettled (a filter dropped many first events): every row, in one pass;
+            # the settled creators' rows are later than their first ones and change nothing.
+            later = None if previous is None else previous[rest.keys]
+            yield rest, _qualifying(rest, later, wanted)
+            continue
+        # Rest rows are by creator: each early creator's run of them, found by bisection
+        # (first rows are by creator too: a creator's ties are neighbours).
+        early = early[np.concatenate(([True], early[1:] != early[:-1]))]
+        low = np.searchsorted(rest.keys, early, side="left")
+        runs = np.searchsorted(rest.keys, early, side="right") - low
+        offsets = np.repeat(low - np.cumsum(runs) + runs, runs)
+        mine = offsets + np.arange(int(runs.sum()))
+        later = None if previous is None else previous[rest.keys[mine]]
+        kept = _qualifying(rest, later, wanted, mine)
+        yield rest, mine if kept is None else mine[kept]
+
+
+def _qualifying(
+    chunk: Chunk,
+    since: npt.NDArray[np.int64] | None,
+    wanted: Mapping[str, str],
+    rows: npt.NDArray[np.intp] | None = None,
+) -> npt.NDArray[np.bool_] | None:
+    """Which of the chunk's events (its ``rows``, else all) the filters keep and are at or
+    after ``since`` (a bound per row); None: all of them."""
+    micros = chunk.micros if rows is None else chunk.micros[rows]
+    qualifies = None if since is None else micros >= since
+    if wanted:
+        matching = chunk.matching(wanted)
+        matching = matching if rows is None else matching[rows]
+        qualifies = matching if qualifies is None else qualifies & matching
+    return qualifies
+
+
+def _picked(chunk: Chunk, rows: Rows) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if rows is None:
+        return chunk.keys, chunk.micros
+    return chunk.keys[rows], chunk.micros[rows]
+
+
+def _earliest_after(
+    events: StepEvents,
+    step: Step,
+    previous: npt.NDArray[np.int64] | None,
+    wanted: Mapping[str, str],
+) -> npt.NDArray[np.int64]:
+    """Per key, the earliest ``step`` event the filters keep, at or after ``previous`` (None:
+    any time); NEVER for none."""
+    times = np.full(events.bound, NEVER, dtype=np.int64)
+    for chunk, rows in _candidates(events, step, previous, wanted):
+        keys, micros = _picked(chunk, rows)
+        np.minimum.at(times, keys, micros)
+    return times
+
+
+def _entering_context(
+    events: StepEvents,
+    entering: Sequence[Step],
+    t0: npt.NDArray[np.int64],
+    wanted: Mapping[str, str],
+    column: str,
+) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Per key, the ``column`` value of the ``entering`` steps' event at ``t0`` (of several at
+    that instant, the smallest value), as an index into the sorted values."""
+    codes: dict[str, int] = {}
+    hit_keys, hit_codes = [], []
+    for step in entering:
+        for chunk, rows in _candidates(events, step, None, wanted):
+            keys, micros = _picked(chunk, rows)
+            hits = micros == t0[keys]
+            coded, values = chunk.coded(column)
+            if rows is not None:
+                coded = coded[rows]
+            remap = np.array(
+                [codes.setdefault(value, len(codes)) for value in values], dtype=np.int64
+            )
+            hit_keys.append(keys[hits])
+            hit_codes.append(remap[coded[hits]] if len(remap) else np.zeros(0, dtype=np.int64))
+    values = sorted(codes)
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[[codes[value] for value in values]] = np.arange(len(values))
+    chosen = np.full(events.bound, len(values), dtype=np.int64)
+    for keys, coded in zip(hit_keys, hit_codes, strict=True):
+        np.minimum.at(chosen, keys, rank[coded])
+    return chosen, values

@@ -40,6 +40,10 @@ _COUNTS = (
     "follower tier or experiment breakdown"
 )
 _LESSONS = "rollup creator_lesson_daily"
+_STEPS = (
+    "the funnels' step store (the lake's events of the steps, by creator, for the period's days); "
+    "the lake for files the store does not have yet"
+)
 
 METRICS: tuple[Metric, ...] = (
     Metric(
@@ -312,7 +316,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="creators reaching step k−1 (or step 1)",
         unit="creators",
         events=("the steps' events",),
-        source="the lake (the step events of the period only)",
+        source=_STEPS,
     ),
     Metric(
         key="funnel_time_to_convert",
@@ -323,7 +327,7 @@ METRICS: tuple[Metric, ...] = (
         denominator="—",
         unit="creators",
         events=("the steps' events",),
-        source="the lake (the step events of the period only)",
+        source=_STEPS,
     ),
     Metric(
         key="item_viewers",

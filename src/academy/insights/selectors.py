@@ -33,6 +33,7 @@ from academy.insights.dimensions import (
     ensure_dimensions,
     register_dimensions,
 )
+from academy.insights.funnel_store import StepEvents
 from academy.insights.tiles import (
     BREAKDOWNS,
     DASHBOARDS,
@@ -417,17 +418,21 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
         register_dimensions(engine, directory)
         for rollup, first, last, name in rollups:
             engine.register_rollup(directory, rollup, start=first, end=last, name=name)
-        if lake:
-            engine.register_lake(directory, days=[day.isoformat() for day in period.days])
         if key == "funnel":
+            steps: list[Step] = params["steps"]
+            events = StepEvents(
+                engine, directory, [day.isoformat() for day in period.days], [s.name for s in steps]
+            )
             return compute.funnel(
                 engine,
-                period,
+                events,
                 slice_,
-                params["steps"],
+                steps,
                 timedelta(hours=params["window_hours"]),
                 params["order"],
             )
+        if lake:
+            engine.register_lake(directory, days=[day.isoformat() for day in period.days])
         if key == "retention":
             if bitmaps:
                 return insights_bitmaps.retention(engine, period, slice_, params["days"])

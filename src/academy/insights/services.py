@@ -8,6 +8,7 @@ from pathlib import Path
 from academy.events.query import lake_days, rollup_files, rollup_target
 from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_days, rollup_months
 from academy.insights.dimensions import write_dimensions
+from academy.insights.funnel_store import funnel_steps_prepare
 
 
 def days_missing_rollups(events_dir: Path) -> list[str]:
@@ -22,17 +23,20 @@ def days_missing_rollups(events_dir: Path) -> list[str]:
 def insights_prepare(
     *, events_dir: Path, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
-    """Roll up the lake days that miss a rollup and snapshot the creator dimension, so every
-    dashboard has its data (`academy demo` runs it after simulating)."""
+    """Roll up the lake days that miss a rollup, build the funnels' step store and snapshot the
+    creator dimension, so every dashboard has its data (`academy demo` runs it after
+    simulating)."""
     missing = days_missing_rollups(events_dir)
     if missing:
         rollup_days(events_dir=events_dir, days=missing, progress=progress)
     months = months_missing_rollups(events_dir)
     if months:
         rollup_months(events_dir=events_dir, months=months)
+    steps = funnel_steps_prepare(events_dir=events_dir)
     return {
         "days_rolled_up": len(missing),
         "months_rolled_up": len(months),
+        "funnel_days_built": steps["days_built"],
         **write_dimensions(events_dir),
     }
 

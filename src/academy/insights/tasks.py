@@ -1,4 +1,5 @@
-"""Scheduled insights jobs, run by `academy worker`: the creator dimension snapshot."""
+"""Scheduled insights jobs, run by `academy worker`: the creator dimension snapshot and the
+funnels' step store."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 
 from django.conf import settings
 from huey import crontab  # type: ignore[import-untyped]
-from huey.contrib.djhuey import db_periodic_task  # type: ignore[import-untyped]
+from huey.contrib.djhuey import db_periodic_task, lock_task  # type: ignore[import-untyped]
 
 from academy.insights.dimensions import write_dimensions
+from academy.insights.funnel_store import funnel_steps_prepare
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +21,15 @@ def refresh_creator_dimension() -> None:
     """Every 15 minutes: snapshot follower tiers and experiment variations for breakdowns."""
     rows = write_dimensions(Path(settings.ACADEMY_EVENTS_DIR))
     logger.info("Creator dimension: %d creators, %d assignments", *rows.values())
+
+
+@db_periodic_task(crontab(minute="7-59/15"))  # type: ignore[untyped-decorator]
+@lock_task("insights-funnel-steps")  # type: ignore[untyped-decorator]
+def prepare_funnel_steps() -> None:
+    """Every 15 minutes: add the lake's new files (today's, late events) to the funnels' step
+    store, and drop the days the lake no longer keeps. Funnels read files the store lacks from
+    the lake, a little slower, so the store may lag this much."""
+    done = funnel_steps_prepare(events_dir=Path(settings.ACADEMY_EVENTS_DIR))
+    logger.info(
+        "Funnel steps: %d days built, %d deleted, %d creator keys forgotten", *done.values()
+    )

@@ -23,7 +23,10 @@ class Command(BaseCommand):
         docs.add_argument("--write", action="store_true", help="Rewrite the generated section.")
         actions.add_parser(
             "prepare",
-            help="Roll up lake days missing a rollup and snapshot the creator dimension.",
+            help=(
+                "Roll up lake days missing a rollup, build the funnels' step store and snapshot "
+                "the creator dimension."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,6 +52,7 @@ class Command(BaseCommand):
                 ),
             )
         self.stdout.write(
-            f"Rolled up {done['days_rolled_up']} days; creator dimension: "
+            f"Rolled up {done['days_rolled_up']} days; built {done['funnel_days_built']} days of "
+            f"funnel steps; creator dimension: "
             f"{done['creators']} creators, {done['assignments']} assignments."
         )

@@ -22,19 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from academy.files import fsync_directory
+
 SEGMENT_MAX_BYTES = 64 * 1024 * 1024
 SEGMENT_MAX_SECONDS = 60.0
 OPEN_SUFFIX = ".open"
 SEALED_SUFFIX = ".jsonl"
-
-
-def _fsync_directory(path: Path) -> None:
-    # A rename is durable only once the directory entry is on disk.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -75,7 +68,7 @@ class CaptureLog:
         )
         path = self.directory / name
         handle = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open across appends
-        _fsync_directory(self.directory)
+        fsync_directory(self.directory)
         if self._sealer is None:
             self._sealer = threading.Thread(target=self._seal_when_old, daemon=True)
             self._sealer.start()
@@ -143,7 +136,7 @@ class CaptureLog:
             self._durable = self._written
             sealed = segment.path.with_name(segment.path.name.removesuffix(OPEN_SUFFIX))
             os.replace(segment.path, sealed)
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
             return sealed
 
 

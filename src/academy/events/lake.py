@@ -33,7 +33,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from academy.events.capture import OPEN_SUFFIX, _fsync_directory, sealed_segments
+from academy.events.capture import OPEN_SUFFIX, sealed_segments
+from academy.files import durable_replace, fsync_directory
 
 COLUMNS = {
     "uuid": "VARCHAR",
@@ -131,15 +132,8 @@ def record_raw_kept_from(events_dir: Path, day: date) -> None:
     current = raw_kept_from(events_dir)
     if current is not None and current >= day:
         return
-    lake_dir = events_dir / "lake"
-    lake_dir.mkdir(parents=True, exist_ok=True)
-    temporary = lake_dir / f"{KEPT_FROM_FILE}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(day.isoformat() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, lake_dir / KEPT_FROM_FILE)
-    _fsync_directory(lake_dir)
+    with durable_replace(events_dir / "lake" / KEPT_FROM_FILE) as temporary:
+        temporary.write_text(day.isoformat() + "\n", encoding="utf-8")
 
 
 def _later(first: date | None, second: date | None) -> date | None:
@@ -183,7 +177,7 @@ def recover_abandoned_segments(capture_dir: Path) -> list[Path]:
         os.replace(path, sealed)
         recovered.append(sealed)
     if recovered:
-        _fsync_directory(capture_dir)
+        fsync_directory(capture_dir)
     return recovered
 
 
@@ -239,7 +233,7 @@ def compact(
                 # The lake now holds these events durably: the segments can go.
                 for segment in chunk:
                     segment.unlink()
-                _fsync_directory(capture_dir)
+                fsync_directory(capture_dir)
                 totals.segments += len(chunk)
                 totals.read += written.read
                 totals.written += written.written
@@ -411,7 +405,7 @@ def _write_incoming(
         target = lake_dir / staged.parent.name
         target.mkdir(parents=True, exist_ok=True)
         os.replace(staged, target / staged.name)
-        _fsync_directory(target)
+        fsync_directory(target)
     if stage.exists():
         for folder in sorted(stage.glob("date=*")):
             folder.rmdir()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,12 +35,12 @@ from academy.accounts.models import Creator
 from academy.events.capture import (
     OPEN_SUFFIX,
     SEGMENT_MAX_SECONDS,
-    _fsync_directory,
     capture_log,
     read_segment,
 )
 from academy.events.lake import compact, lake_lock, recover_abandoned_segments
 from academy.events.rollups import rollup_days
+from academy.files import durable_replace, fsync_directory
 
 logger = logging.getLogger(__name__)
 
@@ -125,13 +124,9 @@ def _rewrite_segment(path: Path, external_id: str) -> int:
         else:
             kept.append(record)
     if removed:
-        temporary = path.with_name(path.name + ".erasing")
-        with open(temporary, "wb") as handle:
+        with durable_replace(path, suffix=".erasing") as temporary, open(temporary, "wb") as handle:
             for record in kept:
                 handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
     return removed
 
 
@@ -150,19 +145,15 @@ def _files_holding(files: Sequence[Path], external_id: str) -> dict[Path, int]:
 
 
 def _rewrite_parquet(path: Path, external_id: str) -> None:
-    connection = duckdb.connect()
-    temporary = path.with_name(path.name + ".erasing")
-    connection.execute(
-        f"COPY (SELECT * FROM read_parquet('{path.as_posix()}', hive_partitioning = false) "  # noqa: S608
-        f"WHERE creator_id IS DISTINCT FROM ?) "
-        f"TO '{temporary.as_posix()}' (FORMAT PARQUET, COMPRESSION SNAPPY)",
-        [external_id],
-    )
-    connection.close()
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync_directory(path.parent)
+    with durable_replace(path, suffix=".erasing") as temporary:
+        connection = duckdb.connect()
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet('{path.as_posix()}', hive_partitioning = false) "  # noqa: S608
+            f"WHERE creator_id IS DISTINCT FROM ?) "
+            f"TO '{temporary.as_posix()}' (FORMAT PARQUET, COMPRESSION SNAPPY)",
+            [external_id],
+        )
+        connection.close()
 
 
 @dataclass(frozen=True)
@@ -197,7 +188,7 @@ def events_erase(*, events_dir: Path, external_id: str) -> EventsErasure:
             recover_abandoned_segments(capture)
             for path in sorted(capture.glob("*.jsonl")):
                 removed_capture += _rewrite_segment(path, external_id)
-            _fsync_directory(capture)
+            fsync_directory(capture)
         changed_days = set()
         for path, count in _files_holding(_parquet_files(events_dir), external_id).items():
             _rewrite_parquet(path, external_id)

@@ -18,9 +18,7 @@ day of its partition; a rollup relation has its rollup's columns (``day`` first)
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -32,8 +30,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from django.utils.translation import gettext as _
 
 from academy.core.errors import ValidationFailed
-from academy.events.capture import _fsync_directory
 from academy.events.lake import COLUMNS
+from academy.files import durable_replace
 
 LAKE = "events"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -264,22 +262,11 @@ class DuckDBEngine:
         return self.connection.sql(sql, params=list(params) or None).to_arrow_table()
 
     def write_parquet(self, sql: str, target: Path, params: Sequence[Any] = ()) -> int:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".parquet.tmp")
-        os.close(handle)
-        try:
+        with durable_replace(target, suffix=".parquet.tmp") as temporary:
             written = self.connection.execute(
                 f"COPY ({sql}) TO '{temporary}' (FORMAT PARQUET)",
                 list(params),
             ).fetchone()[0]  # type: ignore[index]
-            with open(temporary, "rb") as stream:
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            # Interrupted or failed: the previous file (if any) stays, no partial one appears.
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _fsync_directory(target.parent)
         return int(written)
 
     def close(self) -> None:

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from django.conf import settings
 
 from academy.core import clock
-from academy.events.capture import _fsync_directory
 from academy.events.lake import lake_lock, raw_kept_from, record_raw_kept_from
+from academy.files import fsync_directory
 
 
 def retention_horizon(*, now: datetime | None = None) -> date | None:
@@ -101,7 +101,7 @@ def expire_raw_days(
             trash.mkdir(parents=True)
             for path in expired:
                 path.rename(trash / path.name)
-            _fsync_directory(lake_dir)
+            fsync_directory(lake_dir)
             shutil.rmtree(trash)
         for path in stale:
             if path.is_dir():

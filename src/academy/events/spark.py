@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Self
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from academy.events.capture import _fsync_directory
 from academy.events.lake import COLUMNS
 from academy.events.query import (
     LAKE,
@@ -30,6 +29,7 @@ from academy.events.query import (
     lake_files,
     rollup_files,
 )
+from academy.files import durable_replace
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -134,19 +134,16 @@ class SparkEngine:
         return self._sql(sql, params).toArrow()
 
     def write_parquet(self, sql: str, target: Path, params: Sequence[Any] = ()) -> int:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".spark-"))
-        try:
-            output = staging / "output"
-            self._sql(sql, params).coalesce(1).write.parquet(output.as_posix())
-            (part,) = sorted(output.glob("part-*.parquet"))
-            written = pq.ParquetFile(part).metadata.num_rows
-            with open(part, "rb") as stream:
-                os.fsync(stream.fileno())
-            os.replace(part, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        _fsync_directory(target.parent)
+        with durable_replace(target, suffix=".parquet.tmp") as temporary:
+            staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".spark-"))
+            try:
+                output = staging / "output"
+                self._sql(sql, params).coalesce(1).write.parquet(output.as_posix())
+                (part,) = sorted(output.glob("part-*.parquet"))
+                written = pq.ParquetFile(part).metadata.num_rows
+                os.replace(part, temporary)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         return int(written)
 
     def close(self) -> None:

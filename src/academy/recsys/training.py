@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -33,6 +32,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 from academy.accounts.models import Creator
 from academy.core import clock
 from academy.events.query import DuckDBEngine
+from academy.files import fsync_directory
 from academy.recsys.catalogue import LEVELS, Catalogue, catalogue
 from academy.recsys.engine.artifact import save_bundle
 from academy.recsys.engine.click_model import ClickModel
@@ -362,11 +362,7 @@ def _write(
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
         target = root / version
         staging.rename(target)
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_directory(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from academy.files import fsync_directory
 from academy.recsys.engine.errors import ArtifactError
 from academy.recsys.engine.models import ALS, EASE, ItemKNN, Popularity, Recommender
 from academy.recsys.engine.models.hybrid import Hybrid, HybridParams
@@ -130,7 +131,7 @@ def save_bundle(
             file.flush()
             os.fsync(file.fileno())
         staging.rename(target)
-        _fsync_directory(root)
+        fsync_directory(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -182,11 +183,3 @@ def _save_array(path: Path, array: NDArray[Any]) -> None:
         np.save(file, array, allow_pickle=False)
         file.flush()
         os.fsync(file.fileno())
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

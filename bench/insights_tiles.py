@@ -38,6 +38,8 @@ from bench.event_rollups import CREATORS, DAYS, EVENTS, FIRST_DAY, lake_for
 RUNS = 3
 QUICK_EVENTS = 1_000_000
 TARGET_SECONDS = 1.0
+# The experiment of the synthetic creator dimension (`ensure_dimensions`).
+EXPERIMENT = "card"
 # The tiles timed, each with the query a dashboard sends by default, plus the product
 # manager's two questions (the card's CTR by region; card click → lesson completion).
 CASES: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -60,6 +62,23 @@ CASES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         "funnel",
         {"params": {"steps": "click@for_you_card,lesson_start,lesson_complete", "order": "any"}},
     ),
+    ("funnel by region", "funnel", {"breakdown": "region"}),
+    ("funnel by follower tier", "funnel", {"breakdown": "follower_tier"}),
+    (
+        "funnel by experiment variant",
+        "funnel",
+        {"breakdown": "experiment", "experiment": EXPERIMENT},
+    ),
+    (
+        "funnel by entry point, lessons only",
+        "funnel",
+        {"breakdown": "entry_point", "filters": {"item_kind": "lesson"}},
+    ),
+    (
+        "funnel, nano creators only",
+        "funnel",
+        {"filters": {"follower_tier": "nano"}},
+    ),
     ("content_performance", "content_performance", {}),
     ("search_gaps", "search_gaps", {}),
     ("reach by follower tier", "reach", {"breakdown": "follower_tier"}),
@@ -77,6 +96,26 @@ def _setup_django(data_dir: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{data_dir / 'academy.sqlite3'}")
     django.setup()
     call_command("migrate", verbosity=0)
+    _create_experiment()
+
+
+def _create_experiment() -> None:
+    """The experiment the synthetic dimension assigns creators to (variations a and b), for the
+    breakdown by experiment variant."""
+    from academy.experiments.models import Experiment
+    from academy.experiments.services import (
+        ExperimentInput,
+        VariationInput,
+        experiment_create,
+        flag_create,
+    )
+
+    if Experiment.objects.filter(key=EXPERIMENT).exists():
+        return
+    flag = flag_create(key=EXPERIMENT, value_type="string", default_value="a")
+    variations = [VariationInput(key=key, name=key.upper(), value=key) for key in ("a", "b")]
+    data = ExperimentInput(name="Card", hypothesis="", variations=variations, weights=[0.5, 0.5])
+    experiment_create(key=EXPERIMENT, flag=flag, data=data)
 
 
 def ensure_rollups(events_dir: Path) -> None:
@@ -185,14 +224,20 @@ def compare_funnels(events_dir: Path) -> int:
 
 def ensure_dimensions(events_dir: Path) -> None:
     """A synthetic creator dimension for the lake's creators (written once)."""
-    import duckdb
-
     from academy.insights.dimensions import dimension_path
+    from academy.insights.services import funnel_dimension_align
 
     creators = dimension_path(events_dir, "creators")
     assignments = dimension_path(events_dir, "assignments")
-    if creators.exists() and assignments.exists():
-        return
+    if not (creators.exists() and assignments.exists()):
+        _write_synthetic_dimension(creators, assignments)
+    # By the step store's keys, as the insights tasks keep it.
+    funnel_dimension_align(events_dir)
+
+
+def _write_synthetic_dimension(creators: Path, assignments: Path) -> None:
+    import duckdb
+
     for path in (creators, assignments):
         path.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
@@ -204,7 +249,7 @@ def ensure_dimensions(events_dir: Path) -> None:
         f"TO '{creators.as_posix()}' (FORMAT PARQUET)"
     )
     connection.execute(
-        f"COPY (SELECT 'creator-' || n AS creator_id, 'card' AS experiment, "  # noqa: S608
+        f"COPY (SELECT 'creator-' || n AS creator_id, '{EXPERIMENT}' AS experiment, "  # noqa: S608
         "CASE n % 3 WHEN 0 THEN 'a' ELSE 'b' END AS variation "
         f"FROM range({CREATORS}) AS numbers(n) WHERE n % 3 < 2) "
         f"TO '{assignments.as_posix()}' (FORMAT PARQUET)"
@@ -212,7 +257,30 @@ def ensure_dimensions(events_dir: Path) -> None:
     connection.close()
 
 
-def time_tiles(events_dir: Path, runs: int, only: str = "") -> list[dict[str, Any]]:
+def breakdown_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every tile with each breakdown it offers (the experiment's variants for ``experiment``)."""
+    from academy.insights.tiles import TILES
+
+    return [
+        (
+            f"{key} by {breakdown}",
+            key,
+            {"breakdown": breakdown}
+            | ({"experiment": EXPERIMENT} if breakdown == "experiment" else {}),
+        )
+        for key, spec in TILES.items()
+        for breakdown in spec.breakdowns
+    ]
+
+
+def time_tiles(
+    events_dir: Path,
+    runs: int,
+    only: str = "",
+    cases: tuple[tuple[str, str, dict[str, Any]], ...]
+    | list[tuple[str, str, dict[str, Any]]] = CASES,
+    ranges: tuple[int, ...] = RANGES,
+) -> list[dict[str, Any]]:
     from django.core.cache import cache
     from django.test import override_settings
 
@@ -221,11 +289,11 @@ def time_tiles(events_dir: Path, runs: int, only: str = "") -> list[dict[str, An
 
     last = date.fromisoformat(FIRST_DAY) + timedelta(days=DAYS - 1)
     results = []
-    cases = [case for case in CASES if only in case[0]]
+    cases = [case for case in cases if only in case[0]]
     with override_settings(ACADEMY_EVENTS_DIR=events_dir), Progress() as progress:
-        task = progress.add_task("timing the tiles", total=len(cases) * len(RANGES) * runs)
+        task = progress.add_task("timing the tiles", total=len(cases) * len(ranges) * runs)
         for label, key, options in cases:
-            for days in RANGES:
+            for days in ranges:
                 query = TileQuery(start=last - timedelta(days=days - 1), end=last, **options)
                 seconds = []
                 for _ in range(runs):
@@ -267,8 +335,10 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
         raise SystemExit(1 if compare_funnels(events_dir) else 0)
     load_before = os.getloadavg()[0]
     results = time_tiles(events_dir, runs, only)
+    # Every breakdown of every tile, once each (the cache cleared before each).
+    broken_down = time_tiles(events_dir, 1, only, breakdown_cases())
     load_after = os.getloadavg()[0]
-    for result in results:
+    for result in [*results, *broken_down]:
         print(json.dumps(result, default=str))
     if events != EVENTS or only:
         log("Quick or partial run: docs/BENCHMARKS.md keeps the full 100M figures.")
@@ -280,9 +350,11 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
             found = next(r for r in results if r["tile"] == label and r["days"] == days)
             verdict = "" if found["max"] <= TARGET_SECONDS else " ✗"
             cells.append(f"{found['median']:.2f} / {found['max']:.2f}{verdict}")
-            cells.append(BEFORE[label][RANGES.index(days)])
+            cells.append(BEFORE.get(label, ("—", "—"))[RANGES.index(days)])
         rows.append(f"| {label} | {' | '.join(cells)} |")
     met = sum(1 for r in results if r["max"] <= TARGET_SECONDS)
+    breakdown_table = _breakdown_table(broken_down)
+    broken_met = sum(1 for r in broken_down if r["max"] <= TARGET_SECONDS)
     store_gb, lake_gb = _gigabytes(events_dir / "funnel_steps"), _gigabytes(events_dir / "lake")
     write_section(
         "insights_tiles",
@@ -302,6 +374,13 @@ before issue 9's rollups (2026-11-30, load 0.4 → 2.4).
 | --- | ---: | ---: | ---: | ---: |
 {chr(10).join(rows)}
 
+**Every breakdown of every tile**, each answered once (cache cleared) for the last 7 and the
+last 28 days with their previous periods: seconds, 7 days / 28 days. {broken_met} of
+{len(broken_down)} timings met the target (✗ marks a miss; — a breakdown the tile does not
+offer). Follower tier and experiment variant join the creator dimension (1M creators).
+
+{breakdown_table}
+
 What each tile reads (docs/METRICS.md, "Speed"): reach, active creators, the North Star and
 retention read `creator_monthly`, one row per creator and month with bitmaps of their days;
 watch percentage and content performance read `creator_item_monthly`, the month's
@@ -316,6 +395,28 @@ Search gaps find no queries here: the benchmark lake's `search` events carry no 
 that tile's timing is reading the rollups.
 """,
     )
+
+
+def _breakdown_table(results: list[dict[str, Any]]) -> str:
+    from academy.insights.tiles import BREAKDOWNS
+
+    tiles = list(dict.fromkeys(r["tile"].split(" by ")[0] for r in results))
+    lines = [
+        "| tile | " + " | ".join(name.replace("_", " ") for name in BREAKDOWNS) + " |",
+        "| --- | " + " | ".join("---:" for _ in BREAKDOWNS) + " |",
+    ]
+    for key in tiles:
+        cells = []
+        for breakdown in BREAKDOWNS:
+            found = [r for r in results if r["tile"] == f"{key} by {breakdown}"]
+            if not found:
+                cells.append("—")
+                continue
+            worst = max(r["max"] for r in found)
+            times = " / ".join(f"{r['max']:.2f}" for r in sorted(found, key=lambda r: r["days"]))
+            cells.append(times + (" ✗" if worst > TARGET_SECONDS else ""))
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # Medians before issue 9's rollups (docs/BENCHMARKS.md of 2026-11-30): 7 days, 28 days.

@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from academy.events.query import DuckDBEngine, QueryEngine
+from academy.events.query import QueryEngine
+from academy.insights.funnel_dimension import CreatorDimension
 from academy.insights.funnel_store import NEVER, Chunk, StepEvents
 
 NOT_SET = "(not set)"
@@ -802,17 +802,18 @@ class Step:
 
 
 def funnel(
-    engine: DuckDBEngine,
     events: StepEvents,
     slice_: Slice,
     steps: Sequence[Step],
     window: timedelta,
     order: str,
+    dimension: CreatorDimension | None = None,
 ) -> Answer:
     """Creators reaching each step (see the funnel metrics) in ``events``, the period's step
     events: each creator's time at each step from one vectorised pass per step (``reach_times``),
-    then the counts and medians per segment; the segments (and the creator dimension's filters)
-    come from SQL over one row per creator (``reached``), as for every tile."""
+    then the counts and medians per segment. Segments and the follower-tier filter are arrays
+    per creator too: the entering event's context, or the creator ``dimension`` by key (needed
+    for follower tier and experiment variant)."""
     kept = {key: value for key, value in slice_.filters.items() if key in EVENT_FILTERS}
     creator_filters = {k: v for k, v in slice_.filters.items() if k not in EVENT_FILTERS}
     breakdown = slice_.breakdown
@@ -825,36 +826,92 @@ def funnel(
         context=breakdown if breakdown in CONTEXT else None,
     )
     done, elapsed = times.done_and_elapsed(order)
-    segments = Segments("r", Slice(breakdown, slice_.experiment, creator_filters))
-    if breakdown or creator_filters:
-        # The creator dimension's joins and filters, and the segment, in SQL as for every tile;
-        # a creator may appear under several segments, or none.
-        needs_ids = breakdown in ("follower_tier", "experiment") or bool(creator_filters)
-        engine.connection.register("reached", times.table(events if needs_ids else None, breakdown))
-        picked = engine.arrow(
-            f"SELECT r.row AS row, {segments.raw} AS segment FROM {segments.source('reached')} "
-            f"{segments.clause()}",
-            [*segments.join_params, *segments.where_params],
-        )
-        engine.connection.unregister("reached")
-        chosen: npt.NDArray[np.int64] | None = picked.column("row").to_numpy()
-        labels = pc.dictionary_encode(
-            picked.column("segment").combine_chunks(), null_encoding="encode"
-        )
-    else:
-        chosen, labels = None, None
-
-    total = _step_totals(done, elapsed, chosen)
+    tiers: tuple[npt.NDArray[np.int64], list[str]] | None = None
+    if breakdown == "follower_tier" or creator_filters:
+        if dimension is None:
+            raise ValueError("A follower-tier breakdown or filter needs the creator dimension.")
+        tiers = dimension.follower_tiers(events, times.keys)
+    chosen: npt.NDArray[np.int64] | None = None
+    for column, value in creator_filters.items():
+        if column != "follower_tier" or tiers is None:
+            raise ValueError(f"A funnel cannot filter creators by {column}.")
+        codes, values = tiers
+        allowed = np.array([_matches(text, value) for text in values] + [value == NOT_SET])
+        chosen = np.flatnonzero(allowed[codes])
+    members, labels = _funnel_segments(events, times, slice_, tiers, dimension, chosen)
+    total = _step_totals(done, elapsed, members if breakdown else chosen)
     grouped = []
-    if breakdown and chosen is not None and labels is not None:
-        codes = labels.indices.to_numpy()
-        values = labels.dictionary.to_pylist()
-        by_code = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[by_code], np.arange(len(values) + 1))
-        for code in sorted(range(len(values)), key=lambda c: (values[c] is None, values[c])):
-            within = chosen[by_code[bounds[code] : bounds[code + 1]]]
-            grouped.append((values[code], _step_totals(done, elapsed, within)))
+    if breakdown and members is not None:
+        # Members in segment order (a stable sort of small codes is a radix sort), each step's
+        # arrays gathered once in that order: a segment is then a slice of them.
+        codes = labels.codes.astype(np.int32 if len(labels.values) >= 2**15 else np.int16)
+        by_label = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[by_label], np.arange(len(labels.values) + 1))
+        ordered = members[by_label]
+        done_in_order = [reached[ordered] for reached in done]
+        elapsed_in_order = [micros[ordered] for micros in elapsed]
+        for code in sorted(
+            range(len(labels.values)),
+            key=lambda c: (labels.values[c] is None, str(labels.values[c])),
+        ):
+            within = slice(bounds[code], bounds[code + 1])
+            if within.stop > within.start:
+                segment = _step_totals(
+                    [reached[within] for reached in done_in_order],
+                    [micros[within] for micros in elapsed_in_order],
+                    None,
+                )
+                grouped.append((labels.values[code], segment))
     return funnel_answer(steps, breakdown, total, grouped)
+
+
+def _matches(text: str | None, wanted: str) -> bool:
+    """Whether a creator's value passes a filter: NOT_SET stands for a missing or empty one."""
+    return not text if wanted == NOT_SET else text == wanted
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A segment per member (a code into ``values``, the segments' names)."""
+
+    codes: npt.NDArray[np.int64]
+    values: list[str]
+
+
+def _named(values: Sequence[str | None]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Codes of raw values into their segment names (missing or empty: NOT_SET, merged)."""
+    names = sorted({value or NOT_SET for value in values})
+    index = {name: code for code, name in enumerate(names)}
+    return np.array([index[value or NOT_SET] for value in values], dtype=np.int64), names
+
+
+def _funnel_segments(
+    events: StepEvents,
+    times: ReachTimes,
+    slice_: Slice,
+    tiers: tuple[npt.NDArray[np.int64], list[str]] | None,
+    dimension: CreatorDimension | None,
+    chosen: npt.NDArray[np.int64] | None,
+) -> tuple[npt.NDArray[np.int64] | None, Labels]:
+    """The breakdown's members (rows of ``times``, among ``chosen`` if given; a creator may be
+    a member of several segments, or none) and each member's segment."""
+    breakdown = slice_.breakdown
+    rows = np.arange(len(times.keys)) if chosen is None else chosen
+    if breakdown in CONTEXT and times.context is not None:
+        # Every creator who entered has an entering event, so a value.
+        remap, names = _named(times.values)
+        return rows, Labels(remap[times.context[rows]], names)
+    if breakdown == "follower_tier" and tiers is not None:
+        codes, values = tiers
+        remap, names = _named([*values, None])
+        return rows, Labels(remap[codes[rows]], names)
+    if breakdown == "experiment" and dimension is not None and slice_.experiment:
+        positions, codes, values = dimension.variations(events, times.keys, slice_.experiment)
+        if chosen is not None:
+            kept = np.isin(positions, chosen)
+            positions, codes = positions[kept], codes[kept]
+        return positions, Labels(codes, values)
+    return None, Labels(np.zeros(0, dtype=np.int64), [])
 
 
 def funnel_answer(
@@ -936,24 +993,6 @@ class ReachTimes:
             elapsed.append(latest - self.t0)
         return done, elapsed
 
-    def table(self, events: StepEvents | None, breakdown: str | None) -> pa.Table:
-        """``reached``: one row per creator with ``row`` (its index here), ``t0``, ``t1``…``tn``
-        (timestamps, null for a step not reached), the breakdown's context column and, given
-        ``events``, the creator's external id (for the creator dimension)."""
-
-        def timestamps(micros: npt.NDArray[np.int64]) -> pa.Array:
-            return pa.array(micros, pa.timestamp("us", tz="UTC"), mask=micros == NEVER)
-
-        columns: dict[str, pa.Array] = {"row": pa.array(np.arange(len(self.keys)))}
-        columns["t0"] = timestamps(self.t0)
-        for k, reached in enumerate(self.steps, start=1):
-            columns[f"t{k}"] = timestamps(reached)
-        if self.context is not None and breakdown:
-            columns[breakdown] = pa.array(self.values, pa.string()).take(pa.array(self.context))
-        if events is not None:
-            columns["creator_id"] = events.ids_of(self.keys)
-        return pa.table(columns)
-
 
 MICROS_PER_DAY = 86_400_000_000
 
@@ -1009,6 +1048,7 @@ def reach_times(
     Strict order: step 1 is the earliest step-1 event; step k the earliest step-k event at or
     after step k-1, if no later than step 1 plus the window. Any order: the window opens at the
     earliest event of any step; step k's time is its earliest event if inside the window.
+    With a ``context`` column, the entering event's value comes from the same pass (``Ranked``).
     """
     wanted = {
         column: "" if value == NOT_SET and column in CONTEXT else value
@@ -1016,8 +1056,14 @@ def reach_times(
     }
     strict = order == "strict"
     entering = steps[:1] if strict else steps
-    earliest = [_earliest_after(events, step, None, wanted) for step in entering]
-    t0 = np.minimum.reduce(earliest) if len(earliest) > 1 else earliest[0]
+    ranked = Ranked.of(events, context) if context is not None else None
+    earliest = [_earliest_after(events, step, None, wanted, ranked) for step in entering]
+    first = np.minimum.reduce(earliest) if len(earliest) > 1 else earliest[0]
+    chosen: npt.NDArray[np.int64] | None = None
+    if ranked is not None:
+        first, chosen = ranked.decode(first)
+        earliest = [ranked.decode(times)[0] for times in earliest]
+    t0 = first
     entered = t0 != NEVER
     limit = np.full(events.bound, np.iinfo(np.int64).min, dtype=np.int64)
     limit[entered] = t0[entered] + int(window.total_seconds()) * 1_000_000
@@ -1030,18 +1076,85 @@ def reach_times(
     else:
         reached = [np.where(first <= limit, first, NEVER) for first in earliest]
     keys = np.flatnonzero(entered)
-    segment: npt.NDArray[np.int64] | None = None
-    values: list[str] = []
-    if context is not None:
-        chosen, values = _entering_context(events, entering, t0, wanted, context)
-        segment = chosen[keys]
     return ReachTimes(
         keys=keys,
         t0=t0[keys],
         steps=[times[keys] for times in reached],
-        context=segment,
-        values=values,
+        context=None if chosen is None else chosen[keys],
+        values=[] if ranked is None else ranked.values,
     )
+
+
+class TooManyValues(ValueError):
+    """A context column has too many distinct values for a funnel to break down by."""
+
+
+class Ranked:
+    """A context column's values in sorted order, and an event's time and its value's rank packed
+    in one int64, ``(micros - base) << shift | rank``: the earliest packed value of a creator's
+    events is their earliest time and, of the events at that instant, the smallest value (the
+    tie rule of the funnel metrics), from one ``np.minimum.at`` — so the entering event's
+    context costs no second pass over the events."""
+
+    def __init__(self, column: str, values: list[str], base: int, shift: int) -> None:
+        self.column = column
+        self.values = values
+        self.base = base
+        self.shift = shift
+        self._index = {value: rank for rank, value in enumerate(values)}
+        # Each chunk's dictionary (a day's, the lake's) as ranks, by the dictionary's identity
+        # (the dictionary is kept alongside so that its id cannot be reused).
+        self._ranks: dict[int, tuple[Sequence[str], npt.NDArray[np.int64]]] = {}
+
+    @classmethod
+    def of(cls, events: StepEvents, column: str) -> Ranked:
+        """The column's values over ``events`` and a packing that fits the period's times."""
+        values = set()
+        starts, ends = [], []
+        for stored in events.days:
+            if column == "entry_point":
+                values |= {block.entry_point for block in stored.blocks}
+            else:
+                values |= set(stored.coded(column)[1])
+            start = datetime.fromisoformat(stored.day).replace(tzinfo=UTC)
+            starts.append(int(start.timestamp()) * 1_000_000)
+            ends.append(starts[-1] + MICROS_PER_DAY)
+        if events.lake is not None and events.lake.num_rows:
+            values |= set(pc.unique(events.lake.column(column)).to_pylist())
+            bounds = pc.min_max(events.lake.column("micros")).as_py()
+            starts.append(bounds["min"])
+            ends.append(bounds["max"] + 1)
+        base = min(starts, default=0)
+        shift = max(1, len(values).bit_length())
+        # Packed values stay below 2**62 (and NEVER above them) while the span fits.
+        if (max(ends, default=base) - base).bit_length() + shift > 62:
+            raise TooManyValues(column)
+        return cls(column, sorted(values), base, shift)
+
+    def _ranks_of(self, values: Sequence[str]) -> npt.NDArray[np.int64]:
+        found = self._ranks.get(id(values))
+        if found is None:
+            ranks = np.array([self._index[value] for value in values], dtype=np.int64)
+            found = self._ranks[id(values)] = (values, ranks)
+        return found[1]
+
+    def pack(
+        self, chunk: Chunk, rows: Rows, micros: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """The chunk's picked events (``rows`` of it, their ``micros``) packed with their rank."""
+        codes, values = chunk.coded(self.column)
+        ranks = self._ranks_of(values)[codes if rows is None else codes[rows]]
+        packed: npt.NDArray[np.int64] = ((micros - self.base) << self.shift) | ranks
+        return packed
+
+    def decode(
+        self, packed: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Times (NEVER stays NEVER) and ranks (``len(values)`` for none) of packed values."""
+        never = packed == NEVER
+        micros = np.where(never, NEVER, (packed >> self.shift) + self.base)
+        ranks = np.where(never, len(self.values), packed & ((1 << self.shift) - 1))
+        return micros, ranks
 
 
 Rows = npt.NDArray[np.bool_] | npt.NDArray[np.intp] | None
@@ -1061,42 +1174,82 @@ def _candidates(
     indices; None: all).
 
     A creator's first events of a stored day (all those at their earliest instant) settle the
-    day if one qualifies. The day's other events count only for the creators none of whose
-    first ones did — they came before ``previous`` while ``previous`` is no later than the
-    day's last event, or a filter dropped them — and only their rows are read (found by
-    bisection: the rows are by creator; all of them when there are many), so without filters
-    or ``previous`` (step 1, any order) only the first events are.
+    day if one qualifies. Filtered by item kind, so do their first events of that kind (the
+    ``kinds`` segment holds each kind's first events a creator's first ones lack): a creator
+    with none has no event of that kind that day. The day's other events count only for the
+    creators none of whose candidates did — they came before ``previous`` while ``previous``
+    is no later than the day's last event, or another filter dropped them — and only their rows
+    are read (``_unsettled_rows``), so without filters or ``previous`` (step 1, any order) only
+    the first events are.
     """
+    kind = wanted.get("item_kind")
     for part in events.parts(step.name, step.entry_point):
         first = part.first
         since = None if previous is None else previous[first.keys]
         qualifies = _qualifying(first, since, wanted)
         yield first, qualifies
-        if qualifies is None or part.rest is None:
+        if qualifies is None or (part.rest is None and part.kinds is None):
             continue
-        unsettled = ~qualifies
-        if since is not None:
-            unsettled &= since <= part.last
-        early = first.keys[unsettled]
+        if kind is not None:
+            # The kind's candidates settle their creators unless they failed.
+            candidates: list[
+                tuple[Chunk, npt.NDArray[np.bool_] | None, npt.NDArray[np.int64] | None]
+            ] = [(first, qualifies, since)]
+            if part.kinds is not None:
+                kinds = part.kinds()
+                kinds_since = None if previous is None else previous[kinds.keys]
+                kinds_qualify = _qualifying(kinds, kinds_since, wanted)
+                yield kinds, kinds_qualify
+                candidates.append((kinds, kinds_qualify, kinds_since))
+            early_keys = []
+            for chunk, passed, bound in candidates:
+                if len(wanted) == 1 and bound is None:
+                    continue  # Every candidate of the kind passed.
+                failed = chunk.matching({"item_kind": kind})
+                if passed is not None:
+                    failed &= ~passed
+                if bound is not None:
+                    failed &= bound <= part.last
+                early_keys.append(chunk.keys[failed])
+            early = np.unique(np.concatenate(early_keys)) if early_keys else np.zeros(0, np.int64)
+            others = [part.rest]
+        else:
+            unsettled = ~qualifies
+            if since is not None:
+                unsettled &= since <= part.last
+            early = first.keys[unsettled]
+            # First rows are by creator: a creator's ties are neighbours.
+            early = (
+                early[np.concatenate(([True], early[1:] != early[:-1]))] if len(early) else early
+            )
+            others = [part.kinds, part.rest]
         if not len(early):
             continue
-        rest = part.rest()
-        if len(early) * BISECT_BELOW >= len(rest.keys):
-            # Many are unsettled (a filter dropped many first events): every row, in one pass;
-            # the settled creators' rows are later than their first ones and change nothing.
-            later = None if previous is None else previous[rest.keys]
-            yield rest, _qualifying(rest, later, wanted)
-            continue
-        # Rest rows are by creator: each early creator's run of them, found by bisection
-        # (first rows are by creator too: a creator's ties are neighbours).
-        early = early[np.concatenate(([True], early[1:] != early[:-1]))]
-        low = np.searchsorted(rest.keys, early, side="left")
-        runs = np.searchsorted(rest.keys, early, side="right") - low
-        offsets = np.repeat(low - np.cumsum(runs) + runs, runs)
-        mine = offsets + np.arange(int(runs.sum()))
-        later = None if previous is None else previous[rest.keys[mine]]
-        kept = _qualifying(rest, later, wanted, mine)
-        yield rest, mine if kept is None else mine[kept]
+        for read in others:
+            if read is not None:
+                chunk = read()
+                yield chunk, _unsettled_rows(chunk, early, previous, wanted)
+
+
+def _unsettled_rows(
+    chunk: Chunk,
+    early: npt.NDArray[np.int64],
+    previous: npt.NDArray[np.int64] | None,
+    wanted: Mapping[str, str],
+) -> Rows:
+    """The rows of a chunk sorted by creator and time that qualify for the ``early`` creators
+    (sorted, distinct): found by bisection, or every row in one pass when many are early (the
+    other creators' rows are later than their candidates and change nothing)."""
+    if len(early) * BISECT_BELOW >= len(chunk.keys):
+        later = None if previous is None else previous[chunk.keys]
+        return _qualifying(chunk, later, wanted)
+    low = np.searchsorted(chunk.keys, early, side="left")
+    runs = np.searchsorted(chunk.keys, early, side="right") - low
+    offsets = np.repeat(low - np.cumsum(runs) + runs, runs)
+    mine = offsets + np.arange(int(runs.sum()))
+    later = None if previous is None else previous[chunk.keys[mine]]
+    kept = _qualifying(chunk, later, wanted, mine)
+    return mine if kept is None else mine[kept]
 
 
 def _qualifying(
@@ -1127,43 +1280,14 @@ def _earliest_after(
     step: Step,
     previous: npt.NDArray[np.int64] | None,
     wanted: Mapping[str, str],
+    ranked: Ranked | None = None,
 ) -> npt.NDArray[np.int64]:
     """Per key, the earliest ``step`` event the filters keep, at or after ``previous`` (None:
-    any time); NEVER for none."""
+    any time); NEVER for none. With ``ranked``, packed with its context value's rank."""
     times = np.full(events.bound, NEVER, dtype=np.int64)
     for chunk, rows in _candidates(events, step, previous, wanted):
         keys, micros = _picked(chunk, rows)
+        if ranked is not None:
+            micros = ranked.pack(chunk, rows, micros)
         np.minimum.at(times, keys, micros)
     return times
-
-
-def _entering_context(
-    events: StepEvents,
-    entering: Sequence[Step],
-    t0: npt.NDArray[np.int64],
-    wanted: Mapping[str, str],
-    column: str,
-) -> tuple[npt.NDArray[np.int64], list[str]]:
-    """Per key, the ``column`` value of the ``entering`` steps' event at ``t0`` (of several at
-    that instant, the smallest value), as an index into the sorted values."""
-    codes: dict[str, int] = {}
-    hit_keys, hit_codes = [], []
-    for step in entering:
-        for chunk, rows in _candidates(events, step, None, wanted):
-            keys, micros = _picked(chunk, rows)
-            hits = micros == t0[keys]
-            coded, values = chunk.coded(column)
-            if rows is not None:
-                coded = coded[rows]
-            remap = np.array(
-                [codes.setdefault(value, len(codes)) for value in values], dtype=np.int64
-            )
-            hit_keys.append(keys[hits])
-            hit_codes.append(remap[coded[hits]] if len(remap) else np.zeros(0, dtype=np.int64))
-    values = sorted(codes)
-    rank = np.empty(len(codes), dtype=np.int64)
-    rank[[codes[value] for value in values]] = np.arange(len(values))
-    chosen = np.full(events.bound, len(values), dtype=np.int64)
-    for keys, coded in zip(hit_keys, hit_codes, strict=True):
-        np.minimum.at(chosen, keys, rank[coded])
-    return chosen, values

@@ -7,10 +7,11 @@ one record batch, memory-mapped when read. Its rows are ``creator`` (an int64 ke
 (the timestamp in µs since the epoch) and the context (``region``, ``language``, ``platform``,
 ``item_kind``, ``item_id``, dictionary-encoded; a missing value is ''), grouped in blocks by
 event name and entry point (the metadata lists each block's rows): first each creator's first
-events of the day (every one at their earliest instant), then the rest, both sorted by creator
-and time. Keys come from ``funnel_steps/creators.arrow`` (row n is the external id whose key is
-n), shared by every day so a period's days line up by key; a key never passes to another
-creator.
+events of the day (every one at their earliest instant), then their first events of each item
+kind those lack (every one at the kind's earliest instant), then the rest, each sorted by
+creator and time. Keys come from ``funnel_steps/creators.arrow`` (row n is the external id
+whose key is n), shared by every day so a period's days line up by key; a key never passes to
+another creator.
 
 A day's file records the lake files it was built from (name, size, modification time).
 ``StepEvents`` reads it only while those files are unchanged, and reads the day's other lake
@@ -24,14 +25,11 @@ erasure.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
-import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -44,15 +42,16 @@ import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from academy.events.capture import _fsync_directory
 from academy.events.query import DAY, DuckDBEngine, check_day, lake_files
+from academy.files import durable_replace, exclusive_lock
 
 STORE = "funnel_steps"
 DAY_FILE = "part.arrow"
 KEYS_FILE = "creators.arrow"
 LOCK_FILE = "prepare.lock"
-# Recorded in each day file; a file of another version is rebuilt and not read.
-VERSION = 1
+# Recorded in each day file; a file of another version is rebuilt and not read. 2: the item
+# kinds' first events apart.
+VERSION = 2
 METADATA = b"academy.funnel_steps"
 CONTEXT = ("region", "language", "platform", "item_kind", "item_id")
 # What a funnel filters or breaks its step events down by: the context and the entry point.
@@ -74,38 +73,33 @@ def day_path(events_dir: Path, day: str) -> Path:
     return store_dir(events_dir) / f"date={check_day(day)}" / DAY_FILE
 
 
-def _write_atomically(target: Path, batch: pa.RecordBatch) -> None:
-    """Replace ``target`` durably with ``batch`` as an uncompressed Arrow IPC file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        with pa.OSFile(temporary, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
+def write_arrow(target: Path, data: pa.RecordBatch | pa.Table) -> None:
+    """Replace ``target`` durably with ``data`` as an uncompressed Arrow IPC file."""
+    with (
+        durable_replace(target) as temporary,
+        pa.OSFile(temporary.as_posix(), "wb") as sink,
+        pa.ipc.new_file(sink, data.schema) as writer,
+    ):
+        writer.write(data)
 
 
 def _mapped(path: Path) -> Any:
     return pa.ipc.open_file(pa.memory_map(path.as_posix()))
 
 
-@contextmanager
-def _writer_lock(events_dir: Path) -> Iterator[None]:
+def open_arrow(path: Path, key: bytes) -> tuple[pa.Table, dict[str, Any]] | None:
+    """A file of ``write_arrow``, memory-mapped, and the JSON in its schema's metadata under
+    ``key``; None if there is no such file."""
+    try:
+        table = _mapped(path).read_all()
+    except (FileNotFoundError, pa.ArrowInvalid):
+        return None
+    return table, json.loads((table.schema.metadata or {}).get(key, b"{}"))
+
+
+def _writer_lock(events_dir: Path) -> AbstractContextManager[None]:
     """One writer of the store at a time across processes: the task, the command, erasure."""
-    directory = store_dir(events_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / LOCK_FILE, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return exclusive_lock(store_dir(events_dir) / LOCK_FILE)
 
 
 # --- creator keys ------------------------------------------------------------------------------
@@ -159,7 +153,7 @@ class CreatorKeys:
 
     def write(self, events_dir: Path) -> None:
         batch = pa.RecordBatch.from_pydict({"creator_id": self.ids.cast(pa.string())})
-        _write_atomically(store_dir(events_dir) / KEYS_FILE, batch)
+        write_arrow(store_dir(events_dir) / KEYS_FILE, batch)
 
 
 # --- day files ---------------------------------------------------------------------------------
@@ -176,12 +170,14 @@ def _fingerprint(paths: Sequence[Path]) -> dict[str, list[int]]:
 @dataclass(frozen=True)
 class Block:
     """A day file's rows of one event name and entry point: from ``start``, ``firsts`` rows of
-    each creator's first events of the day, then ``rest`` more; ``last``: the latest time."""
+    each creator's first events of the day, ``kinds`` rows of their first events of each other
+    item kind, then ``rest`` more; ``last``: the latest time."""
 
     name: str
     entry_point: str
     start: int
     firsts: int
+    kinds: int
     rest: int
     last: int
 
@@ -234,10 +230,12 @@ class DayFile:
             self._allowed[column, value] = np.array([text == value for text in values], bool)
         return self._allowed[column, value]
 
-    def chunk(self, block: Block, *, first: bool) -> Chunk:
-        """A block's first events, or the rest."""
-        start = block.start if first else block.start + block.firsts
-        stop = block.start + block.firsts + (0 if first else block.rest)
+    def chunk(self, block: Block, segment: str) -> Chunk:
+        """A block's ``first`` events, its first events of other item ``kinds``, or the
+        ``rest``."""
+        bounds = np.cumsum([block.start, block.firsts, block.kinds, block.rest])
+        index = ("first", "kinds", "rest").index(segment)
+        start, stop = int(bounds[index]), int(bounds[index + 1])
 
         def coded(column: str) -> Coded:
             if column == "entry_point":
@@ -323,18 +321,30 @@ def _day_batch(
     starts[1:] |= creator[1:] != creator[:-1]
     # A creator's first events: every one at their earliest instant of the day in the block,
     # so that a tie with it is never only among the rest.
-    first = micros == micros[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-    # Each block's rows of its creators' first events, then the rest (both by creator, time).
+    run = np.cumsum(starts) - 1
+    first = micros == micros[np.flatnonzero(starts)][run]
+    # Their first events of each other item kind (all at that kind's earliest instant), so a
+    # funnel filtered by item kind reads no other events for creators whose first ones are of
+    # another kind. Rows are by time within a creator's run: a (run, kind)'s first row is its
+    # earliest.
+    kinds = pc.dictionary_encode(_column(rows, "item_kind")).indices.to_numpy()[order]
+    of_kind = run.astype(np.int64) * (int(kinds.max(initial=0)) + 1) + kinds
+    _values, earliest, inverse = np.unique(of_kind, return_index=True, return_inverse=True)
+    kind_first = (micros == micros[earliest][inverse]) & ~first
+    segment = np.where(first, 0, np.where(kind_first, 1, 2)).astype(np.int8)
+    # Each block's rows: its creators' first events, their kinds' first events, then the rest
+    # (each by creator, time).
     bounds = [*np.flatnonzero(opens).tolist(), len(block)]
     blocks: list[list[Any]] = []
     parts, offset = [], 0
     for start, end in pairwise(bounds):
         row = int(order[start])
-        firsts = int(first[start:end].sum())
+        within = segment[start:end]
+        counts = np.bincount(within, minlength=3).tolist()
         last = int(micros[start:end].max())
         name, entry_point = names[row].as_py(), entry_points[row].as_py()
-        blocks.append([name, entry_point, offset, firsts, end - start - firsts, last])
-        parts += [order[start:end][first[start:end]], order[start:end][~first[start:end]]]
+        blocks.append([name, entry_point, offset, *counts, last])
+        parts.append(order[start:end][np.argsort(within, kind="stable")])
         offset += end - start
     taken = pa.array(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
     metadata = {
@@ -400,21 +410,28 @@ class Chunk:
 @dataclass(frozen=True)
 class Part:
     """A step's events of one stored day and entry point: ``first`` holds each creator's first
-    events (all at their earliest instant), ``rest`` reads the others, the latest at ``last``
-    (events read from the lake are all in ``first``, without ``rest``)."""
+    events (all at their earliest instant), ``kinds`` reads their first events of each item kind
+    their first events lack (all at that kind's earliest instant), ``rest`` the others, the
+    latest at ``last`` (events read from the lake are all in ``first``, without the others)."""
 
     first: Chunk
+    kinds: Callable[[], Chunk] | None
     rest: Callable[[], Chunk] | None
     last: int
 
 
 class StepEvents:
     """The events named ``names`` on ``days``: from the store where it is current for a lake
-    file, from the lake for the others (read here, numbered with the store's keys and, for
-    creators without one, keys beyond every stored key)."""
+    file, from the lake for the others (read here with ``engine``, or one started only then;
+    numbered with the store's keys and, for creators without one, keys beyond every stored
+    key)."""
 
     def __init__(
-        self, engine: DuckDBEngine, events_dir: Path, days: Sequence[str], names: Sequence[str]
+        self,
+        engine: DuckDBEngine | None,
+        events_dir: Path,
+        days: Sequence[str],
+        names: Sequence[str],
     ) -> None:
         self.days: list[DayFile] = []
         unread: list[Path] = []
@@ -431,7 +448,13 @@ class StepEvents:
         self.lake: pa.Table | None = None
         self.unnumbered = pa.array([], pa.string())
         if unread:
-            self._read_lake(_lake_rows(engine, unread, sorted(set(names))))
+            if engine is not None:
+                self._read_lake(_lake_rows(engine, unread, sorted(set(names))))
+                return
+            # Only now an engine of its own: starting one costs more than a funnel from the store.
+            with DuckDBEngine() as own:
+                own.connection.execute("SET enable_progress_bar = false")
+                self._read_lake(_lake_rows(own, unread, sorted(set(names))))
 
     def _read_lake(self, rows: pa.Table) -> None:
         ids = pc.dictionary_encode(_column(rows, "creator_id"))
@@ -449,15 +472,16 @@ class StepEvents:
         for stored in self.days:
             for block in stored.blocks:
                 if block.name == name and (not entry_point or block.entry_point == entry_point):
-                    rest = partial(stored.chunk, block, first=False) if block.rest else None
-                    found.append(Part(stored.chunk(block, first=True), rest, block.last))
+                    kinds = partial(stored.chunk, block, "kinds") if block.kinds else None
+                    rest = partial(stored.chunk, block, "rest") if block.rest else None
+                    found.append(Part(stored.chunk(block, "first"), kinds, rest, block.last))
         if self.lake is not None:
             matches = pc.equal(self.lake.column("name"), name)
             if entry_point:
                 matches = pc.and_(matches, pc.equal(self.lake.column("entry_point"), entry_point))
             rows = self.lake.filter(matches)
             if rows.num_rows:
-                found.append(Part(_lake_chunk(rows), None, NEVER))
+                found.append(Part(_lake_chunk(rows), None, None, NEVER))
         return found
 
     def ids_of(self, keys: Integers) -> pa.Array:
@@ -509,7 +533,7 @@ def funnel_steps_prepare(
                 if grown is not keys:
                     grown.write(events_dir)
                     keys = grown
-                _write_atomically(day_path(events_dir, day), batch)
+                write_arrow(day_path(events_dir, day), batch)
                 if progress:
                     progress(done, len(todo))
         deleted = 0

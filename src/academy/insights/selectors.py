@@ -30,9 +30,11 @@ from academy.insights.compute import Answer, Period, Slice, Step
 from academy.insights.dimensions import (
     SCHEMAS,
     dimension_path,
+    dimension_snapshot,
     ensure_dimensions,
     register_dimensions,
 )
+from academy.insights.funnel_dimension import CreatorDimension
 from academy.insights.funnel_store import StepEvents
 from academy.insights.tiles import (
     BREAKDOWNS,
@@ -400,6 +402,16 @@ def source_version(key: str, query: TileQuery, periods: list[Period], directory:
     return digest.hexdigest()[:20]
 
 
+def funnel_dimension(directory: Path, slice_: Slice) -> CreatorDimension | None:
+    """The creator dimension by step-store key, when the funnel's breakdown or filters need
+    it."""
+    if slice_.breakdown not in ("follower_tier", "experiment") and not any(
+        key not in compute.EVENT_FILTERS for key in slice_.filters
+    ):
+        return None
+    return CreatorDimension.read(directory, dimension_snapshot(directory))
+
+
 def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) -> Answer:
     directory = events_dir()
     if key == "search_gaps":
@@ -412,25 +424,32 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
     items_by_month = any(rollup == "creator_item_monthly" for rollup, *_ in rollups)
     daily_rows = any(rollup == "creator_daily" and name == "seg" for rollup, *_, name in rollups)
     slice_ = Slice(query.breakdown, query.experiment, dict(query.filters), daily_rows)
+    if key == "funnel":
+        steps: list[Step] = params["steps"]
+        events = StepEvents(
+            None, directory, [day.isoformat() for day in period.days], [s.name for s in steps]
+        )
+        try:
+            return compute.funnel(
+                events,
+                slice_,
+                steps,
+                timedelta(hours=params["window_hours"]),
+                params["order"],
+                funnel_dimension(directory, slice_),
+            )
+        except compute.TooManyValues as error:
+            raise _invalid(
+                "breakdown",
+                _("“%(breakdown)s” has too many distinct values to break a funnel down by.")
+                % {"breakdown": error.args[0]},
+            ) from error
     with DuckDBEngine() as engine:
         # No progress bar on the server's stderr.
         engine.connection.execute("SET enable_progress_bar = false")
         register_dimensions(engine, directory)
         for rollup, first, last, name in rollups:
             engine.register_rollup(directory, rollup, start=first, end=last, name=name)
-        if key == "funnel":
-            steps: list[Step] = params["steps"]
-            events = StepEvents(
-                engine, directory, [day.isoformat() for day in period.days], [s.name for s in steps]
-            )
-            return compute.funnel(
-                engine,
-                events,
-                slice_,
-                steps,
-                timedelta(hours=params["window_hours"]),
-                params["order"],
-            )
         if lake:
             engine.register_lake(directory, days=[day.isoformat() for day in period.days])
         if key == "retention":

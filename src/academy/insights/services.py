@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from academy.events.query import lake_days, rollup_files, rollup_target
 from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_days, rollup_months
-from academy.insights.dimensions import write_dimensions
+from academy.insights.dimensions import dimension_snapshot, write_dimensions
+from academy.insights.funnel_dimension import dimension_align
 from academy.insights.funnel_store import funnel_steps_prepare
 
 
@@ -33,12 +35,20 @@ def insights_prepare(
     if months:
         rollup_months(events_dir=events_dir, months=months)
     steps = funnel_steps_prepare(events_dir=events_dir)
+    dimension = write_dimensions(events_dir)
+    funnel_dimension_align(events_dir)
     return {
         "days_rolled_up": len(missing),
         "months_rolled_up": len(months),
         "funnel_days_built": steps["days_built"],
-        **write_dimensions(events_dir),
+        **dimension,
     }
+
+
+def funnel_dimension_align(events_dir: Path) -> dict[str, Any]:
+    """The creator dimension by the step store's keys, after the snapshot or the store changed
+    (``academy.insights.funnel_dimension``)."""
+    return dimension_align(events_dir=events_dir, snapshot=dimension_snapshot(events_dir))
 
 
 def months_missing_rollups(events_dir: Path) -> list[str]:

@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, lock_task  # type: ignore[impo
 
 from academy.insights.dimensions import write_dimensions
 from academy.insights.funnel_store import funnel_steps_prepare
+from academy.insights.services import funnel_dimension_align
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ logger = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]
 def refresh_creator_dimension() -> None:
     """Every 15 minutes: snapshot follower tiers and experiment variations for breakdowns."""
-    rows = write_dimensions(Path(settings.ACADEMY_EVENTS_DIR))
+    events_dir = Path(settings.ACADEMY_EVENTS_DIR)
+    rows = write_dimensions(events_dir)
+    funnel_dimension_align(events_dir)
     logger.info("Creator dimension: %d creators, %d assignments", *rows.values())
 
 
@@ -29,7 +32,10 @@ def prepare_funnel_steps() -> None:
     """Every 15 minutes: add the lake's new files (today's, late events) to the funnels' step
     store, and drop the days the lake no longer keeps. Funnels read files the store lacks from
     the lake, a little slower, so the store may lag this much."""
-    done = funnel_steps_prepare(events_dir=Path(settings.ACADEMY_EVENTS_DIR))
+    events_dir = Path(settings.ACADEMY_EVENTS_DIR)
+    done = funnel_steps_prepare(events_dir=events_dir)
+    # New creators got keys: the creator dimension by key covers them too.
+    funnel_dimension_align(events_dir)
     logger.info(
         "Funnel steps: %d days built, %d deleted, %d creator keys forgotten", *done.values()
     )

@@ -24,7 +24,7 @@ from academy.insights.compute import (
     funnel_answer,
 )
 from academy.insights.funnel_store import StepEvents
-from academy.insights.selectors import parse_steps
+from academy.insights.selectors import funnel_dimension, parse_steps
 
 Variant = tuple[str, str, int, str | None, dict[str, str]]
 
@@ -215,6 +215,7 @@ VARIANTS: tuple[Variant, ...] = (
     (CARD, "any", 168, "follower_tier", {"follower_tier": "nano"}),
     (CARD, "strict", 24, "entry_point", {"region": NOT_SET}),
     (DEFAULT, "any", 1, "experiment", {"platform": "ios"}),
+    (CARD, "strict", 24, "platform", {"item_kind": "course", "region": "BR"}),
 )
 EXPERIMENT = "card"
 
@@ -229,7 +230,8 @@ def funnel_both(
     slice_ = Slice(breakdown, EXPERIMENT if breakdown == "experiment" else None, filters)
     days = [day.isoformat() for day in period.days]
     events = StepEvents(engine, events_dir, days, [step.name for step in steps])
-    new = compute.funnel(engine, events, slice_, steps, timedelta(hours=hours), order)
+    dimension = funnel_dimension(events_dir, slice_)
+    new = compute.funnel(events, slice_, steps, timedelta(hours=hours), order, dimension)
     engine.register_lake(events_dir, days=days)
     old = funnel_from_lake(engine, period, slice_, steps, timedelta(hours=hours), order)
     return new, old

@@ -17,7 +17,7 @@ from academy.accounts.services import creator_upsert
 from academy.events.privacy import events_erase
 from academy.events.query import DuckDBEngine
 from academy.events.retention import expire_raw_days
-from academy.insights.compute import Period, epoch_seconds, median_seconds
+from academy.insights.compute import Period, Ranked, TooManyValues, epoch_seconds, median_seconds
 from academy.insights.dimensions import register_dimensions, write_table
 from academy.insights.funnel_store import (
     CreatorKeys,
@@ -293,3 +293,24 @@ def test_a_tie_at_the_entering_instant_counts_under_the_smallest_value(events_di
             new, old = funnel_both(engine, events_dir, period, lessons_by_region)
             assert new.rows == old.rows
             assert [(r["region"], r["creators"]) for r in new.rows if r["step"] == 1] == [("MX", 2)]
+
+
+def test_a_context_with_more_values_than_the_packing_holds_is_refused(events_dir: Path) -> None:
+    # Packed with the time, ranks need bits the period's span leaves free: 2 years need 46 bits
+    # of the 62, so 2**17 values do not fit (2**16 - 1 do).
+    events = StepEvents(None, events_dir, [], [])
+    span = 2 * 366 * 86_400 * 1_000_000
+
+    def lake(values: int) -> pa.Table:
+        return pa.table(
+            {
+                "region": [f"r{n}" for n in range(values)],
+                "micros": np.linspace(0, span, values).astype(np.int64),
+            }
+        )
+
+    events.lake = lake(2**16 - 1)
+    assert len(Ranked.of(events, "region").values) == 2**16 - 1
+    events.lake = lake(2**17)
+    with pytest.raises(TooManyValues):
+        Ranked.of(events, "region")

@@ -26,6 +26,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,7 @@ def _compute_days(events_dir: Path, missing: list[tuple[str, str]]) -> None:
 def ensure_funnel_steps(events_dir: Path) -> None:
     """Build the funnels' step store for the lake days that lack it (kept for the next runs)."""
     from academy.insights.funnel_store import funnel_steps_prepare
+    from academy.insights.segment_sets import segment_sets_prepare
 
     with Progress() as progress:
         task = progress.add_task("building the funnel step store", total=None)
@@ -173,12 +175,14 @@ def ensure_funnel_steps(events_dir: Path) -> None:
     if done["days_built"]:
         seconds = time.perf_counter() - started
         log(f"built {done['days_built']} days of funnel steps in {seconds:.0f} s")
+    started = time.perf_counter()
+    written = segment_sets_prepare(events_dir=events_dir)
+    if written:
+        log(f"built {written} days of segment sets in {time.perf_counter() - started:.0f} s")
 
 
-def _gigabytes(directory: Path) -> str:
-    return (
-        f"{sum(path.stat().st_size for path in directory.rglob('*') if path.is_file()) / 1e9:.1f}"
-    )
+def _bytes(paths: Iterable[Path]) -> int:
+    return sum(path.stat().st_size for path in paths if path.is_file())
 
 
 def compare_funnels(events_dir: Path) -> int:
@@ -355,7 +359,12 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
     met = sum(1 for r in results if r["max"] <= TARGET_SECONDS)
     breakdown_table = _breakdown_table(broken_down)
     broken_met = sum(1 for r in broken_down if r["max"] <= TARGET_SECONDS)
-    store_gb, lake_gb = _gigabytes(events_dir / "funnel_steps"), _gigabytes(events_dir / "lake")
+    from academy.insights.segment_sets import SETS_FILE
+
+    sets = _bytes((events_dir / "funnel_steps").glob(f"*/{SETS_FILE}"))
+    store = _bytes((events_dir / "funnel_steps").rglob("*")) - sets
+    store_gb, sets_gb = f"{store / 1e9:.1f}", f"{sets / 1e9:.1f}"
+    lake_gb = f"{_bytes((events_dir / 'lake').rglob('*')) / 1e9:.1f}"
     write_section(
         "insights_tiles",
         f"""
@@ -377,7 +386,10 @@ before issue 9's rollups (2026-11-30, load 0.4 → 2.4).
 **Every breakdown of every tile**, each answered once (cache cleared) for the last 7 and the
 last 28 days with their previous periods: seconds, 7 days / 28 days. {broken_met} of
 {len(broken_down)} timings met the target (✗ marks a miss; — a breakdown the tile does not
-offer). Follower tier and experiment variant join the creator dimension (1M creators).
+offer). Reach, active creators and the North Star by region, language, platform or entry
+point read the segment sets (per day, value and measure, the keys of the creators; built from
+the step store, {sets_gb} GB); follower tier and experiment variant join the creator dimension
+(1M creators), by store key for funnels.
 
 {breakdown_table}
 

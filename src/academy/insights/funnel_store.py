@@ -97,7 +97,7 @@ def open_arrow(path: Path, key: bytes) -> tuple[pa.Table, dict[str, Any]] | None
     return table, json.loads((table.schema.metadata or {}).get(key, b"{}"))
 
 
-def _writer_lock(events_dir: Path) -> AbstractContextManager[None]:
+def writer_lock(events_dir: Path) -> AbstractContextManager[None]:
     """One writer of the store at a time across processes: the task, the command, erasure."""
     return exclusive_lock(store_dir(events_dir) / LOCK_FILE)
 
@@ -421,17 +421,17 @@ class Part:
 
 
 class StepEvents:
-    """The events named ``names`` on ``days``: from the store where it is current for a lake
-    file, from the lake for the others (read here with ``engine``, or one started only then;
-    numbered with the store's keys and, for creators without one, keys beyond every stored
-    key)."""
+    """The events named ``names`` (None: every event) on ``days``: from the store where it is
+    current for a lake file, from the lake for the others (read here with ``engine``, or one
+    started only then; numbered with the store's keys and, for creators without one, keys
+    beyond every stored key)."""
 
     def __init__(
         self,
         engine: DuckDBEngine | None,
         events_dir: Path,
         days: Sequence[str],
-        names: Sequence[str],
+        names: Sequence[str] | None,
     ) -> None:
         self.days: list[DayFile] = []
         unread: list[Path] = []
@@ -448,13 +448,14 @@ class StepEvents:
         self.lake: pa.Table | None = None
         self.unnumbered = pa.array([], pa.string())
         if unread:
+            named = None if names is None else sorted(set(names))
             if engine is not None:
-                self._read_lake(_lake_rows(engine, unread, sorted(set(names))))
+                self._read_lake(_lake_rows(engine, unread, named))
                 return
             # Only now an engine of its own: starting one costs more than a funnel from the store.
             with DuckDBEngine() as own:
                 own.connection.execute("SET enable_progress_bar = false")
-                self._read_lake(_lake_rows(own, unread, sorted(set(names))))
+                self._read_lake(_lake_rows(own, unread, named))
 
     def _read_lake(self, rows: pa.Table) -> None:
         ids = pc.dictionary_encode(_column(rows, "creator_id"))
@@ -519,7 +520,7 @@ def funnel_steps_prepare(
 ) -> dict[str, int]:
     """Build the store's days that miss a lake file or are stale, delete the days the lake no
     longer has and forget the ids of keys no day uses; what it did, by count."""
-    with _writer_lock(events_dir):
+    with writer_lock(events_dir):
         lake = lake_files(events_dir)
         todo = []
         for day, paths in lake.items():
@@ -606,14 +607,15 @@ def steps_export(*, events_dir: Path, external_id: str) -> list[dict[str, Any]]:
 def steps_erase(*, events_dir: Path, external_id: str) -> int:
     """Forget the creator's key and delete every day file holding their events (the next
     prepare rebuilds those days from the lake, which erasure has cleaned); events removed."""
-    with _writer_lock(events_dir):
+    with writer_lock(events_dir):
         key = _key_of(events_dir, external_id)
         if key is None:
             return 0
         removed = 0
         for stored, rows in list(_holding(events_dir, key)):
             removed += len(rows)
-            day_path(events_dir, stored.day).unlink(missing_ok=True)
+            # The day's folder: its file and what is derived from it (the segment sets).
+            shutil.rmtree(day_path(events_dir, stored.day).parent)
         keys = CreatorKeys.read(events_dir)
         forgotten = np.zeros(len(keys), dtype=bool)
         forgotten[key] = True

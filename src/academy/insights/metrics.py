@@ -33,7 +33,8 @@ class Metric:
 
 _SEGMENTS = (
     "rollup creator_daily; creator_segment_daily with a region, language, platform or entry "
-    "point breakdown or filter"
+    "point filter; with such a breakdown alone, the segment sets (per day and value, the keys "
+    "of the creators, from the funnels' step store)"
 )
 _COUNTS = (
     "rollup segment_daily; creator_daily (creator_segment_daily with a context filter) with a "

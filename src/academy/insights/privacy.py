@@ -1,5 +1,6 @@
 """The insights store's part of export and erasure: the funnels' step store (a copy of the lake's
-events), the creator dimension snapshot (each creator's follower tier and experiment
+events; erasure deletes each day folder holding the creator, with the segment sets built from
+it), the creator dimension snapshot (each creator's follower tier and experiment
 variations, copied from the database) and its copy by step-store key (deleted on erasure, rebuilt
 by the next upkeep; funnels read the snapshot meanwhile).
 

@@ -25,7 +25,7 @@ from academy.events.query import DuckDBEngine, lake_files, rollup_files
 from academy.events.rollups import month_of
 from academy.events.taxonomy import BY_NAME, ENTRY_POINTS
 from academy.insights import bitmaps as insights_bitmaps
-from academy.insights import compute
+from academy.insights import compute, segment_sets
 from academy.insights.compute import Answer, Period, Slice, Step
 from academy.insights.dimensions import (
     SCHEMAS,
@@ -38,6 +38,7 @@ from academy.insights.funnel_dimension import CreatorDimension
 from academy.insights.funnel_store import StepEvents
 from academy.insights.tiles import (
     BREAKDOWNS,
+    CONTEXT_BREAKDOWNS,
     DASHBOARDS,
     MAX_DAYS,
     TILES,
@@ -341,12 +342,29 @@ def _search_days(directory: Path, period: Period) -> list[str] | None:
     return days
 
 
+def _from_segment_sets(key: str, query: TileQuery, period: Period, directory: Path) -> bool:
+    """Whether the tile is answered from the segment sets (``academy.insights.segment_sets``):
+    reach, the North Star or active creators by a context column without filters, while the
+    lake still has every day the rollups have (the sets come from the lake's events)."""
+    tiles = ("reach", "north_star", "active_creators")
+    if key not in tiles or query.breakdown not in CONTEXT_BREAKDOWNS or query.filters:
+        return False
+    # Active creators' monthly window reaches 29 days before the period's end.
+    first = min(period.start, period.end - timedelta(days=29))
+    days = [first + timedelta(days=n) for n in range((period.end - first).days + 1)]
+    rolled_up = _days_of(directory, "creator_segment_daily", first.isoformat(), period.last)
+    return rolled_up <= set(lake_files(directory, [day.isoformat() for day in days]))
+
+
 def _sources(
     key: str, period: Period, query: TileQuery, directory: Path
 ) -> tuple[list[tuple[str, str | None, str, str]], bool]:
     """(rollup, first day or None, last day, relation) each period reads, and whether it
     reads the lake (search gaps read their rollups for the lake's days: the lake's files are
     part of their version)."""
+    if _from_segment_sets(key, query, period, directory):
+        # Read from the lake's events (through the step store): the lake's files are the version.
+        return [], True
     if key in (*DISTINCT_TILES, *COUNT_TILES):
         first = period.first
         if key == "active_creators":
@@ -419,6 +437,13 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
         if days is not None:
             return search_gaps(directory, period, days, params["limit"])
         return _search_gaps(directory, period, params["limit"])
+    if _from_segment_sets(key, query, period, directory):
+        answer = {
+            "reach": segment_sets.reach,
+            "north_star": segment_sets.north_star,
+            "active_creators": segment_sets.active_creators,
+        }[key]
+        return answer(directory, period, str(query.breakdown))
     rollups, lake = _sources(key, period, query, directory)
     bitmaps = any(rollup == "creator_monthly" for rollup, *_ in rollups)
     items_by_month = any(rollup == "creator_item_monthly" for rollup, *_ in rollups)

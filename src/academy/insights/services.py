@@ -11,6 +11,7 @@ from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_days, roll
 from academy.insights.dimensions import dimension_snapshot, write_dimensions
 from academy.insights.funnel_dimension import dimension_align
 from academy.insights.funnel_store import funnel_steps_prepare
+from academy.insights.segment_sets import segment_sets_prepare
 
 
 def days_missing_rollups(events_dir: Path) -> list[str]:
@@ -25,9 +26,9 @@ def days_missing_rollups(events_dir: Path) -> list[str]:
 def insights_prepare(
     *, events_dir: Path, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
-    """Roll up the lake days that miss a rollup, build the funnels' step store and snapshot the
-    creator dimension, so every dashboard has its data (`academy demo` runs it after
-    simulating)."""
+    """Roll up the lake days that miss a rollup, build the funnels' step store (and the segment
+    sets from it) and snapshot the creator dimension, so every dashboard has its data
+    (`academy demo` runs it after simulating)."""
     missing = days_missing_rollups(events_dir)
     if missing:
         rollup_days(events_dir=events_dir, days=missing, progress=progress)
@@ -35,6 +36,7 @@ def insights_prepare(
     if months:
         rollup_months(events_dir=events_dir, months=months)
     steps = funnel_steps_prepare(events_dir=events_dir)
+    segment_sets_prepare(events_dir=events_dir)
     dimension = write_dimensions(events_dir)
     funnel_dimension_align(events_dir)
     return {

@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, lock_task  # type: ignore[impo
 
 from academy.insights.dimensions import write_dimensions
 from academy.insights.funnel_store import funnel_steps_prepare
+from academy.insights.segment_sets import segment_sets_prepare
 from academy.insights.services import funnel_dimension_align
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,12 @@ def refresh_creator_dimension() -> None:
 @lock_task("insights-funnel-steps")  # type: ignore[untyped-decorator]
 def prepare_funnel_steps() -> None:
     """Every 15 minutes: add the lake's new files (today's, late events) to the funnels' step
-    store, and drop the days the lake no longer keeps. Funnels read files the store lacks from
-    the lake, a little slower, so the store may lag this much."""
+    store (and the segment sets built from it), and drop the days the lake no longer keeps.
+    Funnels read files the store lacks from the lake, a little slower, so the store may lag
+    this much."""
     events_dir = Path(settings.ACADEMY_EVENTS_DIR)
     done = funnel_steps_prepare(events_dir=events_dir)
+    segment_sets_prepare(events_dir=events_dir)
     # New creators got keys: the creator dimension by key covers them too.
     funnel_dimension_align(events_dir)
     logger.info(

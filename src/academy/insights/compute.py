@@ -511,13 +511,13 @@ def lessons(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
 # --- learning and content: per (creator, item) from creator_lesson_daily ------------------
 
 
-def _item_filter(slice_: Slice) -> tuple[Slice, str, list[Any]]:
-    """The item filters as SQL over ``les`` (the other filters stay in the slice)."""
+def _item_filter(slice_: Slice, alias: str = "les") -> tuple[Slice, str, list[Any]]:
+    """The item filters as SQL over ``alias`` (the other filters stay in the slice)."""
     filters = dict(slice_.filters)
     conditions, params = [], []
     for key in ("item_kind", "item_id"):
         if key in filters:
-            conditions.append(f"les.{key} = ?")
+            conditions.append(f"{alias}.{key} = ?")
             params.append(filters.pop(key))
     return Slice(slice_.breakdown, slice_.experiment, filters), " AND ".join(conditions), params
 

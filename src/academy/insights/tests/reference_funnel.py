@@ -45,7 +45,7 @@ def funnel_from_lake(
     Strict order needs every event of steps 2..n of the creators who entered, inside their
     window: those are kept in a temporary table, step 1 is an aggregation.
     """
-    slice_, item_condition, item_params = _item_filter_on(slice_, "e")
+    slice_, item_condition, item_params = compute._item_filter(slice_, "e")
     context = {key: value for key, value in slice_.filters.items() if key in CONTEXT}
     creator_filters = {k: v for k, v in slice_.filters.items() if k not in CONTEXT}
     count = len(steps)
@@ -181,16 +181,6 @@ def _tail_params(steps: Sequence[Step], first: int) -> int:
 def _params_after(steps: Sequence[Step], params: Sequence[Any], first: int) -> list[Any]:
     """The match parameters of the steps from index ``first`` on."""
     return list(params[len(params) - _tail_params(steps, first) :])
-
-
-def _item_filter_on(slice_: Slice, alias: str) -> tuple[Slice, str, list[Any]]:
-    filters = dict(slice_.filters)
-    conditions, params = [], []
-    for key in ("item_kind", "item_id"):
-        if key in filters:
-            conditions.append(f"{alias}.{key} = ?")
-            params.append(filters.pop(key))
-    return Slice(slice_.breakdown, slice_.experiment, filters), " AND ".join(conditions), params
 
 
 # Funnels compared (steps, order, window hours, breakdown, filters): the default and the product

@@ -162,7 +162,9 @@ def _compute_days(events_dir: Path, missing: list[tuple[str, str]]) -> None:
 
 def ensure_funnel_steps(events_dir: Path) -> None:
     """Build the funnels' step store for the lake days that lack it (kept for the next runs)."""
+    from academy.insights.creator_counts import creator_counts_prepare
     from academy.insights.funnel_store import funnel_steps_prepare
+    from academy.insights.lesson_pairs import lesson_pairs_prepare
     from academy.insights.segment_sets import segment_sets_prepare
 
     with Progress() as progress:
@@ -179,6 +181,14 @@ def ensure_funnel_steps(events_dir: Path) -> None:
     written = segment_sets_prepare(events_dir=events_dir)
     if written:
         log(f"built {written} days of segment sets in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    written = lesson_pairs_prepare(events_dir=events_dir)
+    if written:
+        log(f"built {written} days of lesson pairs in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    written = creator_counts_prepare(events_dir=events_dir)
+    if written:
+        log(f"built {written} days of creator counts in {time.perf_counter() - started:.0f} s")
 
 
 def _bytes(paths: Iterable[Path]) -> int:

@@ -28,6 +28,7 @@ from academy.insights.compute import (
     Slice,
     _north_star_rates,
     _series,
+    activity_summary,
     content_answer,
     ratio,
     retention_answer,
@@ -287,14 +288,7 @@ def active_creators(engine: QueryEngine, period: Period, slice_: Slice) -> Answe
         return found
 
     def summary(dau_sum: int, counts: dict[str, Any]) -> dict[str, Any]:
-        dau = dau_sum / days
-        mau = counts.get("mau", 0)
-        return {
-            "dau": dau,
-            "wau": counts.get("wau", 0),
-            "mau": mau,
-            "stickiness": ratio(dau, mau),
-        }
+        return activity_summary(dau_sum, days, counts)
 
     total_daily = (
         _creator_rows(

@@ -226,8 +226,11 @@ def _total_query(
     outer: str,
     period: Period,
 ) -> dict[str, Any]:
-    """The same aggregates over every segment together (distinct creators counted once)."""
+    """The same aggregates over every creator (distinct creators counted once): the headline
+    does not depend on the breakdown — with one by experiment variant, the creators not assigned
+    count here and in no segment."""
     alias = segments.alias
+    segments = Segments(alias, Slice(None, None, segments.slice.filters))
     sql = f"""
         SELECT {outer}
         FROM (
@@ -349,14 +352,7 @@ def active_creators(engine: QueryEngine, period: Period, slice_: Slice) -> Answe
         return found
 
     def summary(dau_sum: int, counts: dict[str, Any]) -> dict[str, Any]:
-        dau = dau_sum / days
-        mau = counts.get("mau", 0)
-        return {
-            "dau": dau,
-            "wau": counts.get("wau", 0),
-            "mau": mau,
-            "stickiness": ratio(dau, mau),
-        }
+        return activity_summary(dau_sum, days, counts)
 
     total_daily = (
         _grouped_query(
@@ -468,6 +464,14 @@ def _event_counts(
         for column in columns:
             target[column] += row[column] or 0
             total[column] += row[column] or 0
+    if slice_.breakdown == "experiment":
+        # The headline counts every creator; the segments only those assigned.
+        every = Segments("seg", Slice(None, None, slice_.filters))
+        found = engine.arrow(
+            f"SELECT {sums} FROM {every.source('seg')} {every.clause('seg.day BETWEEN ? AND ?')}",
+            [*every.join_params, *every.where_params, period.first, period.last],
+        ).to_pylist()[0]
+        total = {column: found[column] or 0 for column in columns}
     rows = [
         ({slice_.breakdown: key} if slice_.breakdown else {}) | values
         for key, values in sorted(per_segment.items(), key=lambda item: str(item[0]))
@@ -483,13 +487,23 @@ def entry_point_ctr(engine: QueryEngine, period: Period, slice_: Slice) -> Answe
     rows, total, daily = _event_counts(
         engine, period, slice_, ("impressions", "clicks"), "impressions"
     )
+    return ctr_answer(rows, total, daily, str(slice_.breakdown), period)
+
+
+def ctr_answer(
+    rows: list[dict[str, Any]],
+    total: dict[str, Any],
+    daily: list[dict[str, Any]],
+    breakdown: str,
+    period: Period,
+) -> Answer:
+    """The CTR tile from impressions and clicks per segment, in total and per day and segment."""
     for row in [*rows, total, *daily]:
         row["ctr"] = ratio(row["clicks"], row["impressions"])
     rows = [row for row in rows if row["impressions"] or row["clicks"]]
     daily = [row for row in daily if row["impressions"] or row["clicks"]]
-    series = _series(daily, "ctr", slice_.breakdown, period)
+    series = _series(daily, "ctr", breakdown, period)
     # A day without impressions has no CTR rather than 0.
-    breakdown = slice_.breakdown or "entry_point"
     shown = {(row["day"], row[breakdown]) for row in daily}
     for point in series:
         if (point["day"], point[breakdown]) not in shown:
@@ -501,11 +515,31 @@ def lessons(engine: QueryEngine, period: Period, slice_: Slice) -> Answer:
     rows, total, daily = _event_counts(
         engine, period, slice_, ("lesson_starts", "lesson_completes"), "lesson_starts"
     )
+    return lessons_answer(rows, total, daily, slice_.breakdown, period)
+
+
+def lessons_answer(
+    rows: list[dict[str, Any]],
+    total: dict[str, Any],
+    daily: list[dict[str, Any]],
+    breakdown: str | None,
+    period: Period,
+) -> Answer:
+    """The lessons tile from lesson starts and completions per segment, in total and per day
+    and segment."""
     for row in [*rows, total, *daily]:
         row["completion_rate"] = ratio(row["lesson_completes"], row["lesson_starts"])
     return Answer(
-        rows=rows, headline=total, series=_series(daily, "lesson_starts", slice_.breakdown, period)
+        rows=rows, headline=total, series=_series(daily, "lesson_starts", breakdown, period)
     )
+
+
+def activity_summary(dau_sum: int, days: int, windows: Mapping[str, int]) -> dict[str, Any]:
+    """Active creators: the average DAU over ``days`` days, WAU and MAU (``windows``) and
+    stickiness (DAU / MAU)."""
+    dau = dau_sum / days
+    mau = windows.get("mau", 0)
+    return {"dau": dau, "wau": windows.get("wau", 0), "mau": mau, "stickiness": ratio(dau, mau)}
 
 
 # --- learning and content: per (creator, item) from creator_lesson_daily ------------------

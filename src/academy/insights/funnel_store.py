@@ -574,14 +574,15 @@ def _holding(events_dir: Path, key: int) -> Iterator[tuple[DayFile, Keys]]:
                 yield stored, rows
 
 
-def _key_of(events_dir: Path, external_id: str) -> int | None:
+def key_of(events_dir: Path, external_id: str) -> int | None:
+    """The creator's key, None if they have none."""
     key = int(CreatorKeys.read(events_dir).lookup(pa.array([external_id], pa.string()))[0])
     return key if key >= 0 else None
 
 
 def steps_export(*, events_dir: Path, external_id: str) -> list[dict[str, Any]]:
     """The creator's events as the store keeps them."""
-    key = _key_of(events_dir, external_id)
+    key = key_of(events_dir, external_id)
     if key is None:
         return []
     found = []
@@ -608,7 +609,7 @@ def steps_erase(*, events_dir: Path, external_id: str) -> int:
     """Forget the creator's key and delete every day file holding their events (the next
     prepare rebuilds those days from the lake, which erasure has cleaned); events removed."""
     with writer_lock(events_dir):
-        key = _key_of(events_dir, external_id)
+        key = key_of(events_dir, external_id)
         if key is None:
             return 0
         removed = 0

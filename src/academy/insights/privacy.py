@@ -1,8 +1,9 @@
 """The insights store's part of export and erasure: the funnels' step store (a copy of the lake's
 events; erasure deletes each day folder holding the creator, with the segment sets built from
-it), the creator dimension snapshot (each creator's follower tier and experiment
-variations, copied from the database) and its copy by step-store key (deleted on erasure, rebuilt
-by the next upkeep; funnels read the snapshot meanwhile).
+it, and each rollup file by key holding them, ``academy.insights.keyed_rollups``), the creator
+dimension snapshot (each creator's follower tier and experiment variations, copied from the
+database) and its copy by step-store key (deleted on erasure, rebuilt by the next upkeep; funnels
+read the snapshot meanwhile).
 
 Ordering: the registry runs every eraser by ascending ``order`` in one transaction. This store
 (110) runs after the experiments' assignments (100) but before the creator's row (accounts, 1000),
@@ -24,9 +25,11 @@ from django.conf import settings
 from django.db import transaction
 
 from academy.accounts.models import Creator
+from academy.insights.creator_counts import CREATOR_COUNTS
 from academy.insights.dimensions import dimensions_erase, dimensions_export
 from academy.insights.funnel_dimension import dimension_erase
-from academy.insights.funnel_store import steps_erase, steps_export
+from academy.insights.funnel_store import key_of, steps_erase, steps_export
+from academy.insights.lesson_pairs import LESSON_PAIRS
 
 
 def _events_dir() -> Path:
@@ -45,7 +48,13 @@ def export_creator(creator: Creator) -> dict[str, Any]:
 def erase_creator(creator: Creator) -> int:
     events_dir = _events_dir()
     external_id = creator.external_id
-    removed = steps_erase(events_dir=events_dir, external_id=external_id)
+    key = key_of(events_dir, external_id)
+    removed = 0
+    if key is not None:
+        # Before the step store forgets the key: the rollups by key hold the creator under it.
+        for keyed in (LESSON_PAIRS, CREATOR_COUNTS):
+            keyed.erase(events_dir, key)
+    removed += steps_erase(events_dir=events_dir, external_id=external_id)
     removed += dimensions_erase(events_dir=events_dir, external_id=external_id)
     # The dimension by step-store key holds the creator's tier under their (now forgotten) key.
     dimension_erase(events_dir=events_dir)

@@ -38,7 +38,7 @@ from academy.insights.compute import (
     _labelled,
     _north_star_rates,
     _series,
-    ratio,
+    activity_summary,
 )
 from academy.insights.funnel_store import (
     DAY_FILE,
@@ -395,10 +395,8 @@ def active_creators(events_dir: Path, period: Period, breakdown: str) -> Answer:
         for segment, mark in marks.items():
             windows.setdefault(segment, {})[name] = int(mark.sum())
 
-    def summary(dau_sum: int, counts: dict[str, int]) -> dict[str, Any]:
-        dau = dau_sum / len(in_period)
-        mau = counts.get("mau", 0)
-        return {"dau": dau, "wau": counts.get("wau", 0), "mau": mau, "stickiness": ratio(dau, mau)}
+    def summary(dau_sum: int, counts: dict[str, Any]) -> dict[str, Any]:
+        return activity_summary(dau_sum, len(in_period), counts)
 
     dau_sums: dict[str, int] = {}
     for row in daily:

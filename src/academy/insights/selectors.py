@@ -25,7 +25,7 @@ from academy.events.query import DuckDBEngine, lake_files, rollup_files
 from academy.events.rollups import month_of
 from academy.events.taxonomy import BY_NAME, ENTRY_POINTS
 from academy.insights import bitmaps as insights_bitmaps
-from academy.insights import compute, segment_sets
+from academy.insights import compute, creator_counts, lesson_pairs, segment_sets
 from academy.insights.compute import Answer, Period, Slice, Step
 from academy.insights.dimensions import (
     SCHEMAS,
@@ -377,6 +377,9 @@ def _sources(
             # event counts to rank them.
             sources.append(("creator_monthly", month_of(first), period.last, "mon"))
         return sources, False
+    if lesson_pairs.answers(key, query.breakdown, query.filters):
+        # The lesson pairs are creator_lesson_daily's rows (and the SQL reads it when they lag).
+        return [("creator_lesson_daily", period.first, period.last, "les")], False
     if key in ("watch_percentage", "course_completion", "content_performance"):
         rollup = _pairs_rollup(query, key, period.first, period.last, directory)
         if (
@@ -444,6 +447,18 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
             "active_creators": segment_sets.active_creators,
         }[key]
         return answer(directory, period, str(query.breakdown))
+    for by_key in (lesson_pairs, creator_counts):
+        # Rollups by step-store key (academy.insights.keyed_rollups), while they are current.
+        if by_key.answers(key, query.breakdown, query.filters):
+            from_arrays: Answer | None = by_key.answer(
+                key,
+                directory,
+                period,
+                Slice(query.breakdown, query.experiment, dict(query.filters)),
+                lambda: CreatorDimension.read(directory, dimension_snapshot(directory)),
+            )
+            if from_arrays is not None:
+                return from_arrays
     rollups, lake = _sources(key, period, query, directory)
     bitmaps = any(rollup == "creator_monthly" for rollup, *_ in rollups)
     items_by_month = any(rollup == "creator_item_monthly" for rollup, *_ in rollups)

@@ -8,9 +8,11 @@ from typing import Any
 
 from academy.events.query import lake_days, rollup_files, rollup_target
 from academy.events.rollups import MONTHLY, ROLLUPS, month_of, rollup_days, rollup_months
+from academy.insights.creator_counts import creator_counts_prepare
 from academy.insights.dimensions import dimension_snapshot, write_dimensions
 from academy.insights.funnel_dimension import dimension_align
 from academy.insights.funnel_store import funnel_steps_prepare
+from academy.insights.lesson_pairs import lesson_pairs_prepare
 from academy.insights.segment_sets import segment_sets_prepare
 
 
@@ -37,6 +39,8 @@ def insights_prepare(
         rollup_months(events_dir=events_dir, months=months)
     steps = funnel_steps_prepare(events_dir=events_dir)
     segment_sets_prepare(events_dir=events_dir)
+    lesson_pairs_prepare(events_dir=events_dir)
+    creator_counts_prepare(events_dir=events_dir)
     dimension = write_dimensions(events_dir)
     funnel_dimension_align(events_dir)
     return {

@@ -10,8 +10,10 @@ from django.conf import settings
 from huey import crontab  # type: ignore[import-untyped]
 from huey.contrib.djhuey import db_periodic_task, lock_task  # type: ignore[import-untyped]
 
+from academy.insights.creator_counts import creator_counts_prepare
 from academy.insights.dimensions import write_dimensions
 from academy.insights.funnel_store import funnel_steps_prepare
+from academy.insights.lesson_pairs import lesson_pairs_prepare
 from academy.insights.segment_sets import segment_sets_prepare
 from academy.insights.services import funnel_dimension_align
 
@@ -37,6 +39,9 @@ def prepare_funnel_steps() -> None:
     events_dir = Path(settings.ACADEMY_EVENTS_DIR)
     done = funnel_steps_prepare(events_dir=events_dir)
     segment_sets_prepare(events_dir=events_dir)
+    # The rolled-up days' rows by the keys (a day rolled up since waits for the next run).
+    lesson_pairs_prepare(events_dir=events_dir)
+    creator_counts_prepare(events_dir=events_dir)
     # New creators got keys: the creator dimension by key covers them too.
     funnel_dimension_align(events_dir)
     logger.info(

@@ -1,8 +1,8 @@
 """Reach, the North Star, CTR, lessons and active creators by follower tier or experiment
 variant from each day's ``creator_daily`` rows by step-store key: a creator's segment is an
 array lookup of the creator dimension by key, so a period's counts are ``bincount`` calls
-instead of a SQL join of every creator-day's external id with the 1M-creator snapshot (CTR by follower tier for 28 days and
-the previous 28 took 1.4-2.1 s that way at 100M events).
+instead of a SQL join of every creator-day's external id with the 1M-creator snapshot (CTR by
+follower tier for 28 days and the previous 28 took 1.4-2.1 s that way at 100M events).
 
 ``<events dir>/funnel_steps/date=YYYY-MM-DD/counts.arrow`` (``academy.insights.keyed_rollups``):
 one row per creator active that day — ``creator`` (key) and their ``impressions``, ``clicks``,

@@ -1175,11 +1175,12 @@ class Ranked:
         return found[1]
 
     def pack(
-        self, chunk: Chunk, rows: Rows, micros: npt.NDArray[np.int64]
+        self, chunk: Chunk, rows: npt.NDArray[np.intp] | None, micros: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
-        """The chunk's picked events (``rows`` of it, their ``micros``) packed with their rank."""
+        """The chunk's picked events (``rows`` of it as indices, None: all; their ``micros``)
+        packed with their rank."""
         codes, values = chunk.coded(self.column)
-        ranks = self._ranks_of(values)[codes if rows is None else codes[rows]]
+        ranks = self._ranks_of(values)[codes if rows is None else codes.take(rows)]
         packed: npt.NDArray[np.int64] = ((micros - self.base) << self.shift) | ranks
         return packed
 
@@ -1306,10 +1307,17 @@ def _qualifying(
     return qualifies
 
 
-def _picked(chunk: Chunk, rows: Rows) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _picked(
+    chunk: Chunk, rows: Rows
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.intp] | None]:
+    """The keys and times of a chunk's ``rows``, and those rows as indices (None: all)."""
     if rows is None:
-        return chunk.keys, chunk.micros
-    return chunk.keys[rows], chunk.micros[rows]
+        return chunk.keys, chunk.micros, None
+    # A mask's rows found once for every column.
+    picked: npt.NDArray[np.intp] = (
+        np.flatnonzero(rows) if rows.dtype == np.bool_ else rows.astype(np.intp, copy=False)
+    )
+    return chunk.keys.take(picked), chunk.micros.take(picked), picked
 
 
 def _earliest_after(
@@ -1325,9 +1333,9 @@ def _earliest_after(
     def earliest(parts: Sequence[Part]) -> npt.NDArray[np.int64]:
         times = np.full(events.bound, NEVER, dtype=np.int64)
         for chunk, rows in _candidates(parts, previous, wanted):
-            keys, micros = _picked(chunk, rows)
+            keys, micros, picked = _picked(chunk, rows)
             if ranked is not None:
-                micros = ranked.pack(chunk, rows, micros)
+                micros = ranked.pack(chunk, picked, micros)
             np.minimum.at(times, keys, micros)
         return times
 

@@ -400,11 +400,12 @@ class Chunk:
 
     def matching(self, wanted: Mapping[str, str]) -> npt.NDArray[np.bool_]:
         """Which events have every ``wanted`` context value."""
-        rows = np.ones(len(self.keys), dtype=bool)
+        rows: npt.NDArray[np.bool_] | None = None
         for column, value in wanted.items():
             codes, _values = self.coded(column)
-            rows &= self.allowed(column, value)[codes]
-        return rows
+            matches = self.allowed(column, value)[codes]
+            rows = matches if rows is None else rows & matches
+        return np.ones(len(self.keys), dtype=bool) if rows is None else rows
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ def insights_prepare(
     *, events_dir: Path, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
     """Roll up the lake days that miss a rollup, build the funnels' step store (and the segment
-    sets from it) and snapshot the creator dimension, so every dashboard has its data
-    (`academy demo` runs it after simulating)."""
+    sets from it, and the rollups by its keys) and snapshot the creator dimension, so every
+    dashboard has its data (`academy demo` runs it after simulating)."""
     missing = days_missing_rollups(events_dir)
     if missing:
         rollup_days(events_dir=events_dir, days=missing, progress=progress)
@@ -39,14 +39,15 @@ def insights_prepare(
         rollup_months(events_dir=events_dir, months=months)
     steps = funnel_steps_prepare(events_dir=events_dir)
     segment_sets_prepare(events_dir=events_dir)
-    lesson_pairs_prepare(events_dir=events_dir)
-    creator_counts_prepare(events_dir=events_dir)
+    keyed = lesson_pairs_prepare(events_dir=events_dir)
+    keyed += creator_counts_prepare(events_dir=events_dir)
     dimension = write_dimensions(events_dir)
     funnel_dimension_align(events_dir)
     return {
         "days_rolled_up": len(missing),
         "months_rolled_up": len(months),
         "funnel_days_built": steps["days_built"],
+        "keyed_files_built": keyed,
         **dimension,
     }
 

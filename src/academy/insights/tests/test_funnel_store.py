@@ -140,7 +140,10 @@ def test_funnels_equal_the_lake_sql_from_the_lake_the_store_and_both(
 
 def test_the_hand_computed_funnels_from_the_store(events_dir: Path) -> None:
     write_lake(events_dir, FUNNEL)
-    assert insights_prepare(events_dir=events_dir)["funnel_days_built"] == 2
+    prepared = insights_prepare(events_dir=events_dir)
+    assert prepared["funnel_days_built"] == 2
+    # Both days' creator counts and lesson pairs by key.
+    assert prepared["keyed_files_built"] == 4
     assert funnel_rows("strict") == [
         (5, 1.0, None),
         (3, 3 / 5, 3600.0),

@@ -24,8 +24,8 @@ class Command(BaseCommand):
         actions.add_parser(
             "prepare",
             help=(
-                "Roll up lake days missing a rollup, build the funnels' step store and snapshot "
-                "the creator dimension."
+                "Roll up lake days missing a rollup, build the funnels' step store (and what is "
+                "derived from it) and snapshot the creator dimension."
             ),
         )
 
@@ -53,6 +53,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Rolled up {done['days_rolled_up']} days; built {done['funnel_days_built']} days of "
-            f"funnel steps; creator dimension: "
+            f"funnel steps and {done['keyed_files_built']} files of rollups by key; "
+            f"creator dimension: "
             f"{done['creators']} creators, {done['assignments']} assignments."
         )

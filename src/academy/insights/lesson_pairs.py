@@ -9,17 +9,16 @@ is one uncompressed Arrow record batch, memory-mapped when read. Its rows are, p
 context (a row per creator and item), then one per context column (a row per creator, item and
 that column's value) — ``creator`` (the step store's key), ``item`` and ``value`` (codes into
 the metadata's lists), ``percent`` (a code into the day's sorted distinct furthest percents; -1
-for none), ``flags`` (1: enrolled, 2: earned a badge) and ``starts`` (lesson starts). The context
-views keep only the rows a tile counts (a percent, or a course enrolment or badge); each value's
-lesson starts, which rank the values of a breakdown with more than ten, are in the metadata.
+for none), ``flags`` (1: enrolled, 2: earned a badge) and ``starts`` (lesson starts). A view's rows
+come in sections, each sorted by creator: a course's enrolments and badges (course completion
+reads only these), the other rows with a percent, then — in the view without context only, whose
+lesson starts rank follower tiers — the rest. The metadata holds each view's section sizes,
+values, each value's lesson starts (which rank the values of a breakdown with more than ten)
+and its day's pairs with a percent and their sum (a day's watch percentage per value).
 
-The file records the rollup file it was built from (size, modification time) and is read only
-while that file is unchanged; a period with a rolled-up day whose file is missing or stale is
-answered by the SQL, so answers never depend on these files, only their speed.
-``lesson_pairs_prepare`` writes them after the step store's upkeep (the insights task every 15
-minutes, `academy insights prepare`); a day whose rollup names a creator the store has no key
-for waits for the next upkeep. Deleting a day's folder (erasure, the lake's retention) deletes
-its file too.
+Which files are read, and when they are written and deleted: ``academy.insights.keyed_rollups``.
+A period's pairs are split into PARTS ranges of creator keys grouped in threads (no pair spans
+two ranges, and numpy's sorts release the GIL).
 """
 
 from __future__ import annotations
@@ -368,16 +367,6 @@ class Packing:
         if _bits(creators) + packing.item_bits + packing.segment_bits + packing.low_bits > 63:
             raise Unpackable
         return packing
-
-    def pack(self, creator: Array, item: Int64s, segment: Int64s, low: Int64s) -> Int64s:
-        packed = creator.astype(np.int64)
-        packed <<= self.item_bits
-        packed |= item
-        packed <<= self.segment_bits
-        packed |= segment
-        packed <<= self.low_bits
-        packed |= low
-        return packed
 
     def segment(self, packed: Int64s) -> Int64s:
         found: Int64s = (packed >> self.low_bits) & ((1 << self.segment_bits) - 1)

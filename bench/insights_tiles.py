@@ -287,6 +287,38 @@ def breakdown_cases() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+# One value of each filter (the benchmark lake has them), and the product question's pattern: a
+# filter with a breakdown by another column.
+FILTER_VALUES = {
+    "region": "BR",
+    "entry_point": "for_you_card",
+    "follower_tier": "nano",
+    "item_kind": "lesson",
+}
+JOINT = ("entry_point", "region")
+
+
+def filter_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every tile with each filter of FILTER_VALUES it accepts, and with the entry-point filter
+    broken down by region."""
+    from academy.insights.selectors import FILTERS
+
+    cases: list[tuple[str, str, dict[str, Any]]] = []
+    for key, accepted in FILTERS.items():
+        for column, value in FILTER_VALUES.items():
+            if column in accepted:
+                cases.append((f"{key} where {column}", key, {"filters": {column: value}}))
+        if JOINT[0] in accepted and key != "content_performance":
+            cases.append(
+                (
+                    f"{key} where {JOINT[0]} by {JOINT[1]}",
+                    key,
+                    {"filters": {JOINT[0]: FILTER_VALUES[JOINT[0]]}, "breakdown": JOINT[1]},
+                )
+            )
+    return cases
+
+
 def time_tiles(
     events_dir: Path,
     runs: int,
@@ -351,8 +383,10 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
     results = time_tiles(events_dir, runs, only)
     # Every breakdown of every tile, as many runs (the cache cleared before each).
     broken_down = time_tiles(events_dir, runs, only, breakdown_cases())
+    # Every filter of every tile, over 28 days.
+    filtered = time_tiles(events_dir, runs, only, filter_cases(), ranges=(RANGES[-1],))
     load_after = os.getloadavg()[0]
-    for result in [*results, *broken_down]:
+    for result in [*results, *broken_down, *filtered]:
         print(json.dumps(result, default=str))
     if events != EVENTS or only:
         log("Quick or partial run: docs/BENCHMARKS.md keeps the full 100M figures.")
@@ -369,6 +403,8 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
     met = sum(1 for r in results if r["max"] <= TARGET_SECONDS)
     breakdown_table = _breakdown_table(broken_down)
     broken_met = sum(1 for r in broken_down if r["max"] <= TARGET_SECONDS)
+    filter_table = _filter_table(filtered)
+    filtered_met = sum(1 for r in filtered if r["max"] <= TARGET_SECONDS)
     from academy.insights.creator_counts import CREATOR_COUNTS
     from academy.insights.lesson_pairs import LESSON_PAIRS
     from academy.insights.segment_sets import SETS_FILE
@@ -410,6 +446,15 @@ breakdown.
 
 {breakdown_table}
 
+**Every filter of every tile**, each answered {runs} times (cache cleared) for the last 28 days
+with the previous 28: the worst run in seconds. {filtered_met} of {len(filtered)} met the
+target. One value per filter (region BR, entry point For You card, follower tier nano, item
+kind lesson), and the entry-point filter with a breakdown by region (the product question's
+pattern). A filter, except an item's on the lesson pairs, still sends a tile to the SQL over
+its rollup (docs/METRICS.md, "Filters").
+
+{filter_table}
+
 What each tile reads (docs/METRICS.md, "Speed"): reach, active creators, the North Star and
 retention read `creator_monthly`, one row per creator and month with bitmaps of their days;
 watch percentage and content performance read `creator_item_monthly`, the month's
@@ -444,6 +489,30 @@ def _breakdown_table(results: list[dict[str, Any]]) -> str:
             worst = max(r["max"] for r in found)
             times = " / ".join(f"{r['max']:.2f}" for r in sorted(found, key=lambda r: r["days"]))
             cells.append(times + (" ✗" if worst > TARGET_SECONDS else ""))
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _filter_table(results: list[dict[str, Any]]) -> str:
+    columns = [*(f"where {column}" for column in FILTER_VALUES), f"where {JOINT[0]} by {JOINT[1]}"]
+    names = [
+        *(f"{column.replace('_', ' ')} = {value}" for column, value in FILTER_VALUES.items()),
+        f"{JOINT[0].replace('_', ' ')} = {FILTER_VALUES[JOINT[0]]}, by {JOINT[1]}",
+    ]
+    tiles = list(dict.fromkeys(r["tile"].split(" where ")[0] for r in results))
+    lines = [
+        "| tile | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---:" for _ in names) + " |",
+    ]
+    for key in tiles:
+        cells = []
+        for column in columns:
+            found = next((r for r in results if r["tile"] == f"{key} {column}"), None)
+            if found is None:
+                cells.append("—")
+            else:
+                miss = " ✗" if found["max"] > TARGET_SECONDS else ""
+                cells.append(f"{found['max']:.2f}{miss}")
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -303,20 +303,25 @@ class Segmenting:
         return found
 
 
-def context_segments(pairs: PeriodPairs) -> Segmenting:
+def context_segments(pairs: PeriodPairs, keep: str | None = None) -> Segmenting:
     """A context column's values (NOT_SET for empty); the top ten and OTHER when there are
-    more."""
+    more. With ``keep`` (a filter on the column), that value alone: the other rows are in no
+    segment."""
     found: dict[str, int] = {}
     for day in pairs.days:
         for value, weight in zip(day.values, day.weights, strict=True):
             add(found, {value or NOT_SET: weight})
     names, segment_of = ranked(found)
+    if keep is not None:
+        names, segment_of = [keep], lambda name: name
     index = {name: code for code, name in enumerate(names)}
 
     def value_codes(day: DayPairs) -> Int64s:
-        return np.array([index[segment_of(value or NOT_SET)] for value in day.values], np.int64)
+        codes = [index.get(segment_of(value or NOT_SET), len(names)) for value in day.values]
+        return np.array(codes, np.int64)
 
-    return Segmenting(names, value_codes, None, distinct=len(names) == len(found))
+    distinct = keep is not None or len(names) == len(found)
+    return Segmenting(names, value_codes, None, distinct=distinct)
 
 
 def creator_segments(
@@ -444,8 +449,10 @@ class Breakdown:
         period: Period,
         slice_: Slice,
         dimension: Callable[[], CreatorDimension],
+        keep: str | None = None,
     ) -> Breakdown | None:
-        """None when a rolled-up day of the period has no current file."""
+        """None when a rolled-up day of the period has no current file. ``keep``: only that
+        value of a context breakdown (a filter on the column)."""
         breakdown = str(slice_.breakdown)
         view = breakdown if breakdown in VIEWS else ""
         pairs = PeriodPairs.read(events_dir, period, view)
@@ -454,7 +461,7 @@ class Breakdown:
         # Read after the period's files: every key they hold is below its bound.
         keys = StepEvents(None, events_dir, [], None)
         segmenting = (
-            context_segments(pairs)
+            context_segments(pairs, keep)
             if view
             else creator_segments(pairs, keys, dimension(), breakdown, slice_.experiment)
         )
@@ -696,10 +703,12 @@ def answer(
     period: Period,
     slice_: Slice,
     dimension: Callable[[], CreatorDimension],
+    keep: str | None = None,
 ) -> Answer | None:
-    """The tile from the period's files; None when a rolled-up day has no current file or the
-    codes do not fit in 63 bits (the SQL answers then)."""
-    found = Breakdown.read(events_dir, period, slice_, dimension)
+    """The tile from the period's files (with ``keep``, only that value of the context
+    breakdown); None when a rolled-up day has no current file or the codes do not fit in 63
+    bits (the SQL answers then)."""
+    found = Breakdown.read(events_dir, period, slice_, dimension, keep)
     if found is None:
         return None
     try:

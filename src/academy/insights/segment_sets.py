@@ -254,12 +254,16 @@ def _union_size(parts: list[Keys], scratch: npt.NDArray[np.bool_]) -> int:
 
 
 def _segmenter(
-    sets: PeriodSets, days: Sequence[str], weight: str
+    sets: PeriodSets, days: Sequence[str], weight: str, keep: str | None = None
 ) -> tuple[set[str], Callable[[str], str]]:
     """The values with any event on ``days``, by segment name (NOT_SET for none), and each
     value's segment: its name, or with more than TOP_VALUES of them, the ten with the most
-    ``weight`` events (ties by name) and OTHER for the rest, as ``compute.top_values`` ranks."""
+    ``weight`` events (ties by name) and OTHER for the rest, as ``compute.top_values`` ranks.
+    With ``keep`` (a filter on the column), that value's own and OTHER for every other."""
     present: set[str] = set()
+    if keep is not None:
+        present = {value.value or NOT_SET for day in days for value in sets.of(day, "active")}
+        return present, lambda value: keep if (value or NOT_SET) == keep else OTHER
     weights: dict[str, int] = {}
     for day in days:
         present |= {value.value or NOT_SET for value in sets.of(day, "active")}
@@ -284,6 +288,7 @@ def distinct_creators(
     breakdown: str,
     counted: Mapping[str, str],
     weight: str,
+    keep: str | None = None,
 ) -> tuple[dict[str, int], list[dict[str, Any]], list[dict[str, Any]]]:
     """The SQL of ``compute._total_query`` and ``_grouped_query`` (by segment, by day and
     segment) from the period's sets: for each output of ``counted`` the distinct creators with
@@ -292,7 +297,7 @@ def distinct_creators(
     with the largest ``weight`` (events of that measure), ties by name, and OTHER."""
     days = [day.isoformat() for day in period.days]
     sets = PeriodSets(events_dir, days, breakdown)
-    present, segment_of = _segmenter(sets, days, weight)
+    present, segment_of = _segmenter(sets, days, weight, keep)
     segments = sorted({segment_of(name) for name in present})
     scratch = np.zeros(sets.bound, dtype=bool)
     totals: dict[str, int] = {}
@@ -328,10 +333,11 @@ def distinct_creators(
     return totals, rows, daily
 
 
-def reach(events_dir: Path, period: Period, breakdown: str) -> Answer:
-    """``compute.reach`` by a context column, without filters, from the period's sets."""
+def reach(events_dir: Path, period: Period, breakdown: str, keep: str | None = None) -> Answer:
+    """``compute.reach`` by a context column, without filters, from the period's sets (with
+    ``keep``, that value apart and OTHER for the rest)."""
     total, rows, daily = distinct_creators(
-        events_dir, period, breakdown, {"reach": "impressions"}, "impressions"
+        events_dir, period, breakdown, {"reach": "impressions"}, "impressions", keep
     )
     return Answer(
         rows=_labelled(rows, breakdown),
@@ -349,9 +355,12 @@ NORTH_STAR = {
 }
 
 
-def north_star(events_dir: Path, period: Period, breakdown: str) -> Answer:
-    """``compute.north_star`` by a context column, without filters, from the period's sets."""
-    total, rows, daily = distinct_creators(events_dir, period, breakdown, NORTH_STAR, "active")
+def north_star(events_dir: Path, period: Period, breakdown: str, keep: str | None = None) -> Answer:
+    """``compute.north_star`` by a context column, without filters, from the period's sets (with
+    ``keep``, that value apart and OTHER for the rest)."""
+    total, rows, daily = distinct_creators(
+        events_dir, period, breakdown, NORTH_STAR, "active", keep
+    )
     return Answer(
         rows=[_north_star_rates(row) for row in _labelled(rows, breakdown)],
         headline=_north_star_rates(total),
@@ -359,15 +368,18 @@ def north_star(events_dir: Path, period: Period, breakdown: str) -> Answer:
     )
 
 
-def active_creators(events_dir: Path, period: Period, breakdown: str) -> Answer:
+def active_creators(
+    events_dir: Path, period: Period, breakdown: str, keep: str | None = None
+) -> Answer:
     """``compute.active_creators`` by a context column, without filters, from the sets of the
     period and of the 30 days ending on its last day: DAU per day and segment, WAU and MAU per
-    segment (the period's top ten segments by events, as there)."""
+    segment (the period's top ten segments by events, as there; with ``keep``, that value apart
+    and OTHER for the rest)."""
     first = min(period.start, period.end - timedelta(days=29))
     days = [(first + timedelta(days=n)).isoformat() for n in range((period.end - first).days + 1)]
     in_period = [day.isoformat() for day in period.days]
     sets = PeriodSets(events_dir, days, breakdown)
-    _present, segment_of = _segmenter(sets, in_period, "active")
+    _present, segment_of = _segmenter(sets, in_period, "active", keep)
     daily: list[dict[str, Any]] = []
     dau_total = 0
     scratch = np.zeros(sets.bound, dtype=bool)

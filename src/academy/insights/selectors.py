@@ -356,12 +356,79 @@ def _from_segment_sets(key: str, query: TileQuery, period: Period, directory: Pa
     return rolled_up <= set(lake_files(directory, [day.isoformat() for day in days]))
 
 
+def _kept_filter(key: str, query: TileQuery) -> tuple[str, str] | None:
+    """The one context filter (column, value) a tile answers as that value of a breakdown by
+    its column: reach, the North Star and active creators from the segment sets, watch
+    percentage and course completion from the lesson pairs (item filters besides), without
+    another breakdown. None for any other query."""
+    context = [
+        (column, value) for column, value in query.filters.items() if column in CONTEXT_FILTERS
+    ]
+    others = set(query.filters) - {column for column, _value in context}
+    if len(context) != 1 or query.breakdown not in (None, context[0][0]):
+        return None
+    if key in ("reach", "north_star", "active_creators") and not others:
+        return context[0]
+    if key in lesson_pairs.TILES and others <= set(ITEM_FILTERS):
+        return context[0]
+    return None
+
+
+def _as_kept(
+    key: str, query: TileQuery, period: Period, directory: Path, column: str, value: str
+) -> Answer | None:
+    """A tile filtered on ``column`` = ``value`` from the breakdown by ``column``, that value
+    kept apart: its row, headline and series are the filtered tile's (without the column
+    unless the query breaks down by it). None when the arrays cannot answer or the value has no
+    row (the SQL answers then)."""
+    by_column = dataclasses.replace(query, breakdown=column, filters={})
+    found: Answer | None = None
+    if key in lesson_pairs.TILES:
+        items = {name: text for name, text in query.filters.items() if name in ITEM_FILTERS}
+        found = lesson_pairs.answer(
+            key, directory, period, Slice(column, None, items), lambda: _no_dimension(), value
+        )
+    elif _from_segment_sets(key, by_column, period, directory):
+        answer = {
+            "reach": segment_sets.reach,
+            "north_star": segment_sets.north_star,
+            "active_creators": segment_sets.active_creators,
+        }[key]
+        found = answer(directory, period, column, value)
+    if found is None:
+        return None
+    rows = [row for row in found.rows if row[column] == value]
+    if len(rows) != 1:
+        return None
+    kept = query.breakdown is not None
+
+    def without(row: dict[str, Any]) -> dict[str, Any]:
+        return {name: item for name, item in row.items() if kept or name != column}
+
+    headline = {name: item for name, item in rows[0].items() if name != column}
+    series = [without(point) for point in found.series if point[column] == value]
+    return Answer(rows=[without(rows[0])], headline=headline, series=series)
+
+
+def _no_dimension() -> CreatorDimension:
+    raise AssertionError("a context breakdown reads no creator dimension")
+
+
 def _sources(
     key: str, period: Period, query: TileQuery, directory: Path
 ) -> tuple[list[tuple[str, str | None, str, str]], bool]:
     """(rollup, first day or None, last day, relation) each period reads, and whether it
     reads the lake (search gaps read their rollups for the lake's days: the lake's files are
     part of their version)."""
+    rollups, lake = _sql_sources(key, period, query, directory)
+    # A kept filter reads the segment sets (the lake's events) or the lesson pairs (the same
+    # creator_lesson_daily the SQL reads), else the SQL: the lake is part of its version.
+    return rollups, lake or _kept_filter(key, query) is not None
+
+
+def _sql_sources(
+    key: str, period: Period, query: TileQuery, directory: Path
+) -> tuple[list[tuple[str, str | None, str, str]], bool]:
     if _from_segment_sets(key, query, period, directory):
         # Read from the lake's events (through the step store): the lake's files are the version.
         return [], True
@@ -440,6 +507,11 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
         if days is not None:
             return search_gaps(directory, period, days, params["limit"])
         return _search_gaps(directory, period, params["limit"])
+    kept = _kept_filter(key, query)
+    if kept is not None:
+        from_value = _as_kept(key, query, period, directory, *kept)
+        if from_value is not None:
+            return from_value
     if _from_segment_sets(key, query, period, directory):
         answer = {
             "reach": segment_sets.reach,

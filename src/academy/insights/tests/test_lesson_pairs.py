@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from academy.events.query import DuckDBEngine
-from academy.insights import compute, lesson_pairs
+from academy.insights import compute, lesson_pairs, selectors
 from academy.insights.compute import Answer, Period, Slice
 from academy.insights.dimensions import dimension_snapshot, register_dimensions
 from academy.insights.funnel_dimension import CreatorDimension
 from academy.insights.funnel_store import funnel_steps_prepare, steps_erase
 from academy.insights.lesson_pairs import lesson_pairs_prepare, pairs_path
+from academy.insights.segment_sets import segment_sets_prepare
 from academy.insights.selectors import tile
 from academy.insights.services import funnel_dimension_align
 from academy.insights.tests.helpers import ev, write_lake
@@ -191,3 +192,60 @@ def test_erasure_deletes_the_pairs_with_the_day(events_dir: Path) -> None:
     assert steps_erase(events_dir=events_dir, external_id="4-c0") > 0
     kept = [day for day in DAYS if pairs_path(events_dir, day.isoformat()).exists()]
     assert len(kept) < len(DAYS)
+
+
+# --- one context filter, answered as that value of a breakdown by its column ------------------
+
+KEPT_FILTERS = (("region", "R03"), ("region", "(not set)"), ("entry_point", "search"))
+
+
+def assert_filtered_equal_the_sql(events_dir: Path, keys: tuple[str, ...], rollup: str) -> None:
+    """Each tile filtered on one context value (alone, with the same breakdown, with an item
+    filter for the item tiles) through ``selectors._answer`` equals the SQL over ``rollup``,
+    most of them answered by the arrays."""
+    answered: dict[str, int] = {}
+    for key in keys:
+        for period in PERIODS:
+            for column, value in KEPT_FILTERS:
+                items = [{}, {"item_kind": "lesson"}] if key in lesson_pairs.TILES else [{}]
+                for extra in items:
+                    for breakdown in (None, column):
+                        filters = {column: value, **extra}
+                        query = TileQuery(
+                            start=period.start, end=period.end, breakdown=breakdown,
+                            filters=filters, compare=False,
+                        )  # fmt: skip
+                        new = selectors._answer(key, period, query, {})
+                        # Answered by the arrays (not by the SQL it is compared with) unless
+                        # the value has no row: counted below.
+                        kept = selectors._as_kept(key, query, period, events_dir, column, value)
+                        answered[key] = answered.get(key, 0) + (kept is not None)
+                        first = min(period.start, period.end - timedelta(days=29))
+                        with DuckDBEngine() as engine:
+                            register_dimensions(engine, events_dir)
+                            name = "les" if key in lesson_pairs.TILES else "seg"
+                            engine.register_rollup(
+                                events_dir, rollup, start=first.isoformat(), end=period.last,
+                                name=name,
+                            )  # fmt: skip
+                            slice_ = Slice(breakdown, None, filters)
+                            old = getattr(compute, key)(engine, period, slice_)
+                        assert comparable(new) == comparable(old), (key, period, filters, breakdown)
+    for key in keys:
+        assert answered[key] >= 8, (key, answered)
+
+
+def test_one_context_filter_from_the_arrays_equals_the_sql(events_dir: Path) -> None:
+    prepare(events_dir, random_events(5))
+    funnel_steps_prepare(events_dir=events_dir)
+    segment_sets_prepare(events_dir=events_dir)
+    lesson_pairs_prepare(events_dir=events_dir)
+    assert_filtered_equal_the_sql(events_dir, tuple(lesson_pairs.TILES), "creator_lesson_daily")
+    assert_filtered_equal_the_sql(
+        events_dir, ("reach", "north_star", "active_creators"), "creator_segment_daily"
+    )
+    # A value with no events has no row in the breakdown: the SQL answers, with zeros.
+    query = TileQuery(
+        start=PERIODS[0].start, end=PERIODS[0].end, filters={"region": "XX"}, compare=False
+    )
+    assert selectors._answer("reach", PERIODS[0], query, {}).headline == {"reach": 0}

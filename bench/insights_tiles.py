@@ -450,8 +450,10 @@ breakdown.
 with the previous 28: the worst run in seconds. {filtered_met} of {len(filtered)} met the
 target. One value per filter (region BR, entry point For You card, follower tier nano, item
 kind lesson), and the entry-point filter with a breakdown by region (the product question's
-pattern). A filter, except an item's on the lesson pairs, still sends a tile to the SQL over
-its rollup (docs/METRICS.md, "Filters").
+pattern). One context filter on reach, the North Star, active creators, watch percentage or
+course completion is answered as that value of a breakdown by its column (segment sets, lesson
+pairs); the other filtered queries read the SQL over their rollup (docs/METRICS.md,
+"Filters").
 
 {filter_table}
 

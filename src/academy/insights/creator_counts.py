@@ -96,6 +96,7 @@ class Segmented:
         last: date,
         slice_: Slice,
         dimension: Callable[[], CreatorDimension],
+        keep: str | None = None,
     ) -> Segmented | None:
         opened = CREATOR_COUNTS.read(events_dir, first.isoformat(), last.isoformat())
         if opened is None:
@@ -103,7 +104,8 @@ class Segmented:
         days = [DayCounts(date.fromisoformat(day), table) for day, table, _meta in opened]
         # Read after the files: every key they hold is below its bound.
         keys = StepEvents(None, events_dir, [], None)
-        codes, names = by_key(dimension(), keys, str(slice_.breakdown), slice_.experiment)
+        breakdown = str(slice_.breakdown)
+        codes, names = by_key(dimension(), keys, breakdown, slice_.experiment, keep)
         return cls(days, codes, names)
 
     def between(self, first: date, last: date) -> list[DayCounts]:
@@ -309,14 +311,16 @@ def answer(
     period: Period,
     slice_: Slice,
     dimension: Callable[[], CreatorDimension],
+    keep: str | None = None,
 ) -> Answer | None:
-    """The tile from the files of the days it reads (for active creators, from 29 days before
+    """The tile (with ``keep``, only that value of the breakdown) from the files of the days it
+    reads (for active creators, from 29 days before
     the period's last day); None when one is missing or stale, or a breakdown of distinct
     creators has more than ten segments (the SQL, which ranks them, answers then)."""
     first = period.start
     if key == "active_creators":
         first = min(period.start, period.end - timedelta(days=29))
-    found = Segmented.read(events_dir, first, period.end, slice_, dimension)
+    found = Segmented.read(events_dir, first, period.end, slice_, dimension, keep)
     if found is None:
         return None
     try:

@@ -19,11 +19,20 @@ Int64s = npt.NDArray[np.int64]
 
 
 def by_key(
-    dimension: CreatorDimension, keys: StepEvents, breakdown: str, experiment: str | None
+    dimension: CreatorDimension,
+    keys: StepEvents,
+    breakdown: str,
+    experiment: str | None,
+    keep: str | None = None,
 ) -> tuple[Int64s, list[str]]:
     """Each key's (below ``keys.bound``) segment as a code into the returned names (distinct):
     its follower tier (NOT_SET for none or an empty one), or its variation of ``experiment``
-    (-1 for a creator not assigned to it: in no segment)."""
+    (-1 for a creator not assigned to it: in no segment). With ``keep`` (a filter), that name
+    alone: every other creator is in no segment."""
+    if keep is not None:
+        codes, names = by_key(dimension, keys, breakdown, experiment)
+        kept = names.index(keep) if keep in names else -2
+        return np.where(codes == kept, 0, -1), [keep]
     every = np.arange(keys.bound, dtype=np.int64)
     if breakdown == "follower_tier":
         codes, values = dimension.follower_tiers(keys, every)

@@ -330,10 +330,12 @@ def creator_segments(
     dimension: CreatorDimension,
     breakdown: str,
     experiment: str | None,
+    keep: str | None = None,
 ) -> Segmenting:
     """Follower tier (NOT_SET for a creator without one) or the variation of ``experiment``
-    (its assigned creators only), by key from the creator dimension."""
-    codes, raw_names = creator_segments_by_key(dimension, keys, breakdown, experiment)
+    (its assigned creators only), by key from the creator dimension (with ``keep``, that
+    segment alone)."""
+    codes, raw_names = creator_segments_by_key(dimension, keys, breakdown, experiment, keep)
     found: dict[str, int] = {}
     for day in pairs.days:
         add(found, weights(codes[day.column("creator")], raw_names, day.column("starts")))
@@ -452,7 +454,7 @@ class Breakdown:
         keep: str | None = None,
     ) -> Breakdown | None:
         """None when a rolled-up day of the period has no current file. ``keep``: only that
-        value of a context breakdown (a filter on the column)."""
+        value of the breakdown (a filter on its column)."""
         breakdown = str(slice_.breakdown)
         view = breakdown if breakdown in VIEWS else ""
         pairs = PeriodPairs.read(events_dir, period, view)
@@ -463,7 +465,7 @@ class Breakdown:
         segmenting = (
             context_segments(pairs, keep)
             if view
-            else creator_segments(pairs, keys, dimension(), breakdown, slice_.experiment)
+            else creator_segments(pairs, keys, dimension(), breakdown, slice_.experiment, keep)
         )
         return cls(breakdown, pairs, segmenting, slice_.filters, keys.bound)
 
@@ -705,9 +707,9 @@ def answer(
     dimension: Callable[[], CreatorDimension],
     keep: str | None = None,
 ) -> Answer | None:
-    """The tile from the period's files (with ``keep``, only that value of the context
-    breakdown); None when a rolled-up day has no current file or the codes do not fit in 63
-    bits (the SQL answers then)."""
+    """The tile from the period's files (with ``keep``, only that value of the breakdown); None
+    when a rolled-up day has no current file or the codes do not fit in 63 bits (the SQL
+    answers then)."""
     found = Breakdown.read(events_dir, period, slice_, dimension, keep)
     if found is None:
         return None

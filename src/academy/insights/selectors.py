@@ -357,37 +357,54 @@ def _from_segment_sets(key: str, query: TileQuery, period: Period, directory: Pa
 
 
 def _kept_filter(key: str, query: TileQuery) -> tuple[str, str] | None:
-    """The one context filter (column, value) a tile answers as that value of a breakdown by
-    its column: reach, the North Star and active creators from the segment sets, watch
-    percentage and course completion from the lesson pairs (item filters besides), without
-    another breakdown. None for any other query."""
-    context = [
-        (column, value) for column, value in query.filters.items() if column in CONTEXT_FILTERS
+    """The one filter (column, value) a tile answers as that value of a breakdown by its
+    column, without another breakdown: a context filter of reach, the North Star and active
+    creators (segment sets), a follower-tier filter of CTR and lessons (creator counts), either
+    of watch percentage and course completion, item filters besides (lesson pairs). None for
+    any other query."""
+    kept = [
+        (column, value)
+        for column, value in query.filters.items()
+        if column in (*CONTEXT_FILTERS, "follower_tier")
     ]
-    others = set(query.filters) - {column for column, _value in context}
-    if len(context) != 1 or query.breakdown not in (None, context[0][0]):
+    others = set(query.filters) - {column for column, _value in kept}
+    if len(kept) != 1 or query.breakdown not in (None, kept[0][0]):
         return None
-    if key in ("reach", "north_star", "active_creators") and not others:
-        return context[0]
+    by_tier = kept[0][0] == "follower_tier"
     if key in lesson_pairs.TILES and others <= set(ITEM_FILTERS):
-        return context[0]
+        return kept[0]
+    if others:
+        return None
+    if by_tier and key == "lessons":
+        return kept[0]
+    if by_tier and key == "entry_point_ctr" and query.breakdown == kept[0][0]:
+        # Without a breakdown, CTR is broken down by entry point (the counts have no context).
+        return kept[0]
+    if not by_tier and key in ("reach", "north_star", "active_creators"):
+        return kept[0]
     return None
 
 
 def _as_kept(
     key: str, query: TileQuery, period: Period, directory: Path, column: str, value: str
 ) -> Answer | None:
-    """A tile filtered on ``column`` = ``value`` from the breakdown by ``column``, that value
-    kept apart: its row, headline and series are the filtered tile's (without the column
+    """A tile filtered on ``column`` = ``value`` from its breakdown by ``column`` with only that
+    value kept: its row, headline and series are the filtered tile's (without the column
     unless the query breaks down by it). None when the arrays cannot answer or the value has no
     row (the SQL answers then)."""
     by_column = dataclasses.replace(query, breakdown=column, filters={})
     found: Answer | None = None
+
+    def dimension() -> CreatorDimension:
+        return CreatorDimension.read(directory, dimension_snapshot(directory))
+
     if key in lesson_pairs.TILES:
         items = {name: text for name, text in query.filters.items() if name in ITEM_FILTERS}
         found = lesson_pairs.answer(
-            key, directory, period, Slice(column, None, items), lambda: _no_dimension(), value
+            key, directory, period, Slice(column, None, items), dimension, value
         )
+    elif key in creator_counts.TILES and column == "follower_tier":
+        found = creator_counts.answer(key, directory, period, Slice(column), dimension, value)
     elif _from_segment_sets(key, by_column, period, directory):
         answer = {
             "reach": segment_sets.reach,
@@ -410,10 +427,6 @@ def _as_kept(
     return Answer(rows=[without(rows[0])], headline=headline, series=series)
 
 
-def _no_dimension() -> CreatorDimension:
-    raise AssertionError("a context breakdown reads no creator dimension")
-
-
 def _sources(
     key: str, period: Period, query: TileQuery, directory: Path
 ) -> tuple[list[tuple[str, str | None, str, str]], bool]:
@@ -421,9 +434,13 @@ def _sources(
     reads the lake (search gaps read their rollups for the lake's days: the lake's files are
     part of their version)."""
     rollups, lake = _sql_sources(key, period, query, directory)
-    # A kept filter reads the segment sets (the lake's events) or the lesson pairs (the same
-    # creator_lesson_daily the SQL reads), else the SQL: the lake is part of its version.
-    return rollups, lake or _kept_filter(key, query) is not None
+    if _kept_filter(key, query) is None:
+        return rollups, lake
+    # Answered from the segment sets (the lake's events), the lesson pairs (creator_lesson_daily)
+    # or the creator counts (creator_daily), else by the SQL: all of them are its version.
+    if key in lesson_pairs.TILES:
+        rollups.append(("creator_lesson_daily", period.first, period.last, "lesson_pairs"))
+    return rollups, True
 
 
 def _sql_sources(

@@ -23,7 +23,12 @@ from academy.insights.funnel_store import key_of
 from academy.insights.lesson_pairs import LESSON_PAIRS, lesson_pairs_prepare
 from academy.insights.selectors import tile
 from academy.insights.tests.helpers import ev
-from academy.insights.tests.test_lesson_pairs import comparable, prepare
+from academy.insights.tests.test_lesson_pairs import (
+    TIER_FILTERS,
+    assert_filtered_equal_the_sql,
+    comparable,
+    prepare,
+)
 from academy.insights.tiles import TileQuery
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +142,13 @@ def test_erasure_deletes_the_files_by_key_holding_the_creator(events_dir: Path) 
     assert 0 < len(kept) < len(holding)
     # What is left does not hold them.
     assert CREATOR_COUNTS.erase(events_dir, key) == 0
+
+
+def test_ctr_and_lessons_filtered_by_follower_tier_from_the_counts_equal_the_sql(
+    events_dir: Path,
+) -> None:
+    prepare(events_dir, random_events(6))
+    creator_counts_prepare(events_dir=events_dir)
+    assert_filtered_equal_the_sql(
+        events_dir, ("entry_point_ctr", "lessons"), "creator_daily", TIER_FILTERS
+    )

@@ -405,13 +405,14 @@ def _run(events: int, runs: int, only: str, compare: bool) -> None:
     broken_met = sum(1 for r in broken_down if r["max"] <= TARGET_SECONDS)
     filter_table = _filter_table(filtered)
     filtered_met = sum(1 for r in filtered if r["max"] <= TARGET_SECONDS)
-    from academy.insights.creator_counts import CREATOR_COUNTS
+    from academy.insights.creator_counts import CREATOR_COUNTS, ENTRY_COUNTS
     from academy.insights.lesson_pairs import LESSON_PAIRS
     from academy.insights.segment_sets import SETS_FILE
 
     sets = _bytes((events_dir / "funnel_steps").glob(f"*/{SETS_FILE}"))
     keyed = _bytes((events_dir / "funnel_steps").glob(f"*/{LESSON_PAIRS.file_name}"))
-    keyed += _bytes((events_dir / "funnel_steps").glob(f"*/{CREATOR_COUNTS.file_name}"))
+    for counts in (CREATOR_COUNTS, ENTRY_COUNTS):
+        keyed += _bytes((events_dir / "funnel_steps").glob(f"*/{counts.file_name}"))
     store = _bytes((events_dir / "funnel_steps").rglob("*")) - sets - keyed
     store_gb, sets_gb, keyed_gb = f"{store / 1e9:.1f}", f"{sets / 1e9:.1f}", f"{keyed / 1e9:.1f}"
     lake_gb = f"{_bytes((events_dir / 'lake').rglob('*')) / 1e9:.1f}"

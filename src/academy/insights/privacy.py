@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 
 from academy.accounts.models import Creator
-from academy.insights.creator_counts import CREATOR_COUNTS
+from academy.insights.creator_counts import CREATOR_COUNTS, ENTRY_COUNTS
 from academy.insights.dimensions import dimensions_erase, dimensions_export
 from academy.insights.funnel_dimension import dimension_erase
 from academy.insights.funnel_store import key_of, steps_erase, steps_export
@@ -52,7 +52,7 @@ def erase_creator(creator: Creator) -> int:
     removed = 0
     if key is not None:
         # Before the step store forgets the key: the rollups by key hold the creator under it.
-        for keyed in (LESSON_PAIRS, CREATOR_COUNTS):
+        for keyed in (LESSON_PAIRS, CREATOR_COUNTS, ENTRY_COUNTS):
             keyed.erase(events_dir, key)
     removed += steps_erase(events_dir=events_dir, external_id=external_id)
     removed += dimensions_erase(events_dir=events_dir, external_id=external_id)

@@ -529,6 +529,19 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
         from_value = _as_kept(key, query, period, directory, *kept)
         if from_value is not None:
             return from_value
+    if (
+        key == "entry_point_ctr"
+        and query.breakdown is None
+        and set(query.filters) == {"follower_tier"}
+    ):
+        by_entry_point = creator_counts.ctr_by_entry_point(
+            directory,
+            period,
+            query.filters["follower_tier"],
+            lambda: CreatorDimension.read(directory, dimension_snapshot(directory)),
+        )
+        if by_entry_point is not None:
+            return by_entry_point
     if _from_segment_sets(key, query, period, directory):
         answer = {
             "reach": segment_sets.reach,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from academy.events.query import DuckDBEngine
-from academy.insights import compute, creator_counts
+from academy.insights import compute, creator_counts, selectors
 from academy.insights.compute import Answer, Period, Slice
-from academy.insights.creator_counts import CREATOR_COUNTS, creator_counts_prepare
+from academy.insights.creator_counts import CREATOR_COUNTS, ENTRY_COUNTS, creator_counts_prepare
 from academy.insights.dimensions import dimension_snapshot, register_dimensions
 from academy.insights.funnel_dimension import CreatorDimension
 from academy.insights.funnel_store import key_of
@@ -96,13 +96,13 @@ def test_ctr_lessons_and_active_creators_by_creator_equal_the_sql(
     events = random_events(seed)
     prepare(events_dir, events)
     assert from_counts(events_dir, "lessons", PERIODS[0], Slice("follower_tier")) is None
-    assert creator_counts_prepare(events_dir=events_dir) == len(DAYS)
+    assert creator_counts_prepare(events_dir=events_dir) == 2 * len(DAYS)
     assert creator_counts_prepare(events_dir=events_dir) == 0
     assert_counts_equal_the_sql(events_dir)
     # Rolled up again with new creators: stale until the next upkeep rewrites them.
     prepare(events_dir, [*events, *random_events(seed + 50, creators=10)])
     assert from_counts(events_dir, "lessons", PERIODS[0], Slice("follower_tier")) is None
-    assert creator_counts_prepare(events_dir=events_dir) == len(DAYS)
+    assert creator_counts_prepare(events_dir=events_dir) == 2 * len(DAYS)
     assert_counts_equal_the_sql(events_dir)
 
 
@@ -137,6 +137,7 @@ def test_erasure_deletes_the_files_by_key_holding_the_creator(events_dir: Path) 
     assert key is not None
     holding = [day for day in DAYS if CREATOR_COUNTS.path(events_dir, day.isoformat()).exists()]
     assert CREATOR_COUNTS.erase(events_dir, key) > 0
+    assert ENTRY_COUNTS.erase(events_dir, key) > 0
     LESSON_PAIRS.erase(events_dir, key)
     kept = [day for day in DAYS if CREATOR_COUNTS.path(events_dir, day.isoformat()).exists()]
     assert 0 < len(kept) < len(holding)
@@ -152,3 +153,41 @@ def test_ctr_and_lessons_filtered_by_follower_tier_from_the_counts_equal_the_sql
     assert_filtered_equal_the_sql(
         events_dir, ("entry_point_ctr", "lessons"), "creator_daily", TIER_FILTERS
     )
+
+
+def test_ctr_by_entry_point_filtered_by_follower_tier_equals_the_sql(events_dir: Path) -> None:
+    prepare(events_dir, random_events(7))
+    # Not written yet: the SQL answers.
+    assert creator_counts.ctr_by_entry_point(events_dir, PERIODS[0], "nano", dimension) is None
+    creator_counts_prepare(events_dir=events_dir)
+    for period in PERIODS:
+        for tier in ("nano", "micro", "(not set)"):
+            new = creator_counts.ctr_by_entry_point(events_dir, period, tier, dimension)
+            assert new is not None
+            old = from_sql_by_segment(
+                events_dir, period, Slice(None, None, {"follower_tier": tier})
+            )
+            assert comparable(new) == comparable(old), (period, tier)
+            assert new.rows, (period, tier)
+            # The tile reads them.
+            query = TileQuery(
+                start=period.start, end=period.end, filters={"follower_tier": tier}, compare=False
+            )
+            answer = selectors._answer("entry_point_ctr", period, query, {})
+            assert comparable(answer) == comparable(old)
+
+
+def dimension() -> CreatorDimension:
+    from django.conf import settings
+
+    events_dir = Path(settings.ACADEMY_EVENTS_DIR)
+    return CreatorDimension.read(events_dir, dimension_snapshot(events_dir))
+
+
+def from_sql_by_segment(events_dir: Path, period: Period, slice_: Slice) -> Answer:
+    with DuckDBEngine() as engine:
+        register_dimensions(engine, events_dir)
+        engine.register_rollup(
+            events_dir, "creator_segment_daily", start=period.first, end=period.last, name="seg"
+        )
+        return compute.entry_point_ctr(engine, period, slice_)

@@ -142,8 +142,8 @@ def test_the_hand_computed_funnels_from_the_store(events_dir: Path) -> None:
     write_lake(events_dir, FUNNEL)
     prepared = insights_prepare(events_dir=events_dir)
     assert prepared["funnel_days_built"] == 2
-    # Both days' creator counts and lesson pairs by key.
-    assert prepared["keyed_files_built"] == 4
+    # Both days' creator counts, counts by entry point and lesson pairs by key.
+    assert prepared["keyed_files_built"] == 6
     assert funnel_rows("strict") == [
         (5, 1.0, None),
         (3, 3 / 5, 3600.0),

@@ -31,7 +31,7 @@ def test_prepare_rolls_up_missing_days_and_snapshots_the_creators(events_dir: Pa
     out = StringIO()
     call_command("insights", "prepare", stdout=out)
     assert (
-        "Rolled up 1 days; built 2 days of funnel steps and 4 files of rollups by key; "
+        "Rolled up 1 days; built 2 days of funnel steps and 6 files of rollups by key; "
         "creator dimension: 1 creators, 0 assignments." in out.getvalue()
     )
     assert days_missing_rollups(events_dir) == []

@@ -56,10 +56,14 @@ def build_counts(rollup: pa.Table, keys: CreatorKeys) -> Built:
         return None
     columns = {"creator": pa.array(found, pa.int32())}
     for measure in MEASURES:
-        counts = rollup.column(measure).combine_chunks()
-        fits = pc.max(counts).as_py() is None or pc.max(counts).as_py() < 2**31
-        columns[measure] = counts.cast(pa.int32() if fits else pa.int64())
+        columns[measure] = _narrowed(rollup.column(measure).combine_chunks())
     return pa.table(columns), {}
+
+
+def _narrowed(counts: pa.Array) -> pa.Array:
+    """Counts as int32 when they fit (half the bytes to read), else int64."""
+    largest = pc.max(counts).as_py()
+    return counts.cast(pa.int32() if largest is None or largest < 2**31 else pa.int64())
 
 
 CREATOR_COUNTS = KeyedRollup(
@@ -80,10 +84,10 @@ def build_entry_counts(rollup: pa.Table, keys: CreatorKeys) -> Built:
     entry = pc.dictionary_encode(grouped.column("entry_point").combine_chunks())
     columns = {
         "creator": pa.array(found[ids.indices.to_numpy()], pa.int32()),
-        "entry": entry.indices.cast(pa.int32()),
-        "impressions": grouped.column("impressions_sum").cast(pa.int64()),
-        "clicks": grouped.column("clicks_sum").cast(pa.int64()),
+        "entry": entry.indices.cast(pa.int16() if len(entry.dictionary) < 2**15 else pa.int32()),
     }
+    for measure in ("impressions", "clicks"):
+        columns[measure] = _narrowed(grouped.column(f"{measure}_sum").combine_chunks())
     return pa.table(columns), {"entry_points": entry.dictionary.to_pylist()}
 
 

@@ -397,9 +397,9 @@ def answer(
     keep: str | None = None,
 ) -> Answer | None:
     """The tile (with ``keep``, only that value of the breakdown) from the files of the days it
-    reads (for active creators, from 29 days before
-    the period's last day); None when one is missing or stale, or a breakdown of distinct
-    creators has more than ten segments (the SQL, which ranks them, answers then)."""
+    reads (for active creators, from 29 days before the period's last day); None when one is
+    missing or stale, or a breakdown of distinct creators has more than ten segments (the SQL,
+    which ranks them, answers then)."""
     first = period.start
     if key == "active_creators":
         first = min(period.start, period.end - timedelta(days=29))

@@ -423,3 +423,11 @@ def active_creators(
         headline=summary(dau_total, windows[None]),
         series=_series(_labelled(daily, breakdown), "creators", breakdown, period),
     )
+
+
+# The tiles the sets answer by a context column, by key.
+TILES: dict[str, Callable[..., Answer]] = {
+    "reach": reach,
+    "north_star": north_star,
+    "active_creators": active_creators,
+}

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +386,11 @@ def _kept_filter(key: str, query: TileQuery) -> tuple[str, str] | None:
     return None
 
 
+def _dimension(directory: Path) -> CreatorDimension:
+    """The creator dimension by step-store key (read only by the tiles that need it)."""
+    return CreatorDimension.read(directory, dimension_snapshot(directory))
+
+
 def _as_kept(
     key: str, query: TileQuery, period: Period, directory: Path, column: str, value: str
 ) -> Answer | None:
@@ -395,23 +401,22 @@ def _as_kept(
     by_column = dataclasses.replace(query, breakdown=column, filters={})
     found: Answer | None = None
 
-    def dimension() -> CreatorDimension:
-        return CreatorDimension.read(directory, dimension_snapshot(directory))
-
     if key in lesson_pairs.TILES:
         items = {name: text for name, text in query.filters.items() if name in ITEM_FILTERS}
         found = lesson_pairs.answer(
-            key, directory, period, Slice(column, None, items), dimension, value
+            key,
+            directory,
+            period,
+            Slice(column, None, items),
+            partial(_dimension, directory),
+            value,
         )
     elif key in creator_counts.TILES and column == "follower_tier":
-        found = creator_counts.answer(key, directory, period, Slice(column), dimension, value)
+        found = creator_counts.answer(
+            key, directory, period, Slice(column), partial(_dimension, directory), value
+        )
     elif _from_segment_sets(key, by_column, period, directory):
-        answer = {
-            "reach": segment_sets.reach,
-            "north_star": segment_sets.north_star,
-            "active_creators": segment_sets.active_creators,
-        }[key]
-        found = answer(directory, period, column, value)
+        found = segment_sets.TILES[key](directory, period, column, value)
     if found is None:
         return None
     rows = [row for row in found.rows if row[column] == value]
@@ -514,7 +519,7 @@ def funnel_dimension(directory: Path, slice_: Slice) -> CreatorDimension | None:
         key not in compute.EVENT_FILTERS for key in slice_.filters
     ):
         return None
-    return CreatorDimension.read(directory, dimension_snapshot(directory))
+    return _dimension(directory)
 
 
 def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) -> Answer:
@@ -538,17 +543,13 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
             directory,
             period,
             query.filters["follower_tier"],
-            lambda: CreatorDimension.read(directory, dimension_snapshot(directory)),
+            partial(_dimension, directory),
         )
         if by_entry_point is not None:
             return by_entry_point
     if _from_segment_sets(key, query, period, directory):
-        answer = {
-            "reach": segment_sets.reach,
-            "north_star": segment_sets.north_star,
-            "active_creators": segment_sets.active_creators,
-        }[key]
-        return answer(directory, period, str(query.breakdown))
+        by_value: Answer = segment_sets.TILES[key](directory, period, str(query.breakdown))
+        return by_value
     for by_key in (lesson_pairs, creator_counts):
         # Rollups by step-store key (academy.insights.keyed_rollups), while they are current.
         if by_key.answers(key, query.breakdown, query.filters):
@@ -557,7 +558,7 @@ def _answer(key: str, period: Period, query: TileQuery, params: dict[str, Any]) 
                 directory,
                 period,
                 Slice(query.breakdown, query.experiment, dict(query.filters)),
-                lambda: CreatorDimension.read(directory, dimension_snapshot(directory)),
+                partial(_dimension, directory),
             )
             if from_arrays is not None:
                 return from_arrays
